@@ -108,7 +108,8 @@ class EIEConfig:
         _check_int("spmat_depth", self.spmat_depth, 1)
         _check_int("ptr_depth", self.ptr_depth, 2)
         if self.ptr_depth % 2:
-            raise ValueError(f"EIEConfig.ptr_depth must be even (two banks), not {self.ptr_depth!r}")
+            raise ValueError(
+                f"EIEConfig.ptr_depth must be even (two banks), not {self.ptr_depth!r}")
         _check_int("bias_depth", self.bias_depth, 1)
         _check_int("max_layers", self.max_layers, 1, 1024)
         if self.spmat_depth * self.entries_per_word > 2 ** self.ptr_width:

@@ -1,0 +1,59 @@
+"""Results of the cycle-level models."""
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+__all__ = ["LayerTiming", "JobTiming"]
+
+
+@dataclass
+class LayerTiming:
+    """Cycle counts of one layer.
+
+    Members
+    -------
+    init, compute, writeback : int
+        Lengths of the three phases (docs/microarchitecture.md); ``total`` is their sum.
+    broadcasts : int
+        Non-zero activations broadcast.
+    broadcast_stalls : int
+        Cycles in which a non-zero activation was ready but some queue was full.
+    busy : (n_pes,) int array
+        Per PE, compute-phase cycles in which it issued an entry (= its entries).
+    blocking : (n_pes,) int array
+        Per PE, compute-phase cycles in which its full queue held up the broadcast.
+    """
+
+    init: int
+    compute: int
+    writeback: int
+    broadcasts: int
+    broadcast_stalls: int
+    busy: np.ndarray
+    blocking: np.ndarray
+
+    @property
+    def total(self):
+        return self.init + self.compute + self.writeback
+
+    @property
+    def idle(self):
+        """Per PE, compute-phase cycles without an entry issue."""
+        return self.compute - self.busy
+
+    @property
+    def bound(self):
+        """Largest per-PE entry count: the compute cycles an ideal broadcast would need."""
+        return int(self.busy.max())
+
+
+@dataclass
+class JobTiming:
+    """Cycle counts of a whole image run: one :class:`LayerTiming` per layer."""
+
+    layers: list = field(default_factory=list)
+
+    @property
+    def total(self):
+        return sum(layer.total for layer in self.layers)
