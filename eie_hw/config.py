@@ -47,9 +47,10 @@ class EIEConfig:
     weight_width, weight_frac_bits : int
         Signed fixed-point format of codebook values. ``weight_frac_bits`` is the default
         scaling; each layer of an image may choose its own in ``0 … weight_width - 1``.
-    acc_width : int
-        Signed width of the saturating row accumulators; at least ``act_width + weight_width``
-        so that one product always fits.
+    acc_width : int or None
+        Signed width of the row accumulators. It must be at least :attr:`min_acc_width`, the
+        width at which no sum of ``max_layer_inputs`` products and a bias can overflow, so
+        accumulation is exact and independent of order; ``None`` (default) takes that width.
     spmat_word_bits : int
         Width of a sparse-matrix memory word (paper: 64 bits = 8 entries).
     ptr_width : int
@@ -77,7 +78,7 @@ class EIEConfig:
     act_frac_bits: int = 8
     weight_width: int = 16
     weight_frac_bits: int = 12
-    acc_width: int = 32
+    acc_width: int | None = None
     spmat_word_bits: int = 64
     ptr_width: int = 16
     act_depth: int = 512
@@ -96,7 +97,6 @@ class EIEConfig:
         _check_int("act_frac_bits", self.act_frac_bits, 0, self.act_width - 1)
         _check_int("weight_width", self.weight_width, 2, 32)
         _check_int("weight_frac_bits", self.weight_frac_bits, 0, self.weight_width - 1)
-        _check_int("acc_width", self.acc_width, self.act_width + self.weight_width, 64)
         _check_int("spmat_word_bits", self.spmat_word_bits, self.entry_bits, 1024)
         if self.spmat_word_bits % self.entry_bits:
             raise ValueError(
@@ -112,6 +112,9 @@ class EIEConfig:
                 f"EIEConfig.ptr_depth must be even (two banks), not {self.ptr_depth!r}")
         _check_int("bias_depth", self.bias_depth, 1)
         _check_int("max_layers", self.max_layers, 1, 1024)
+        if self.acc_width is None:
+            object.__setattr__(self, "acc_width", self.min_acc_width)
+        _check_int("acc_width", self.acc_width, self.min_acc_width, 64)
         if self.spmat_depth * self.entries_per_word > 2 ** self.ptr_width:
             raise ValueError(
                 f"EIEConfig.spmat_depth of {self.spmat_depth} words holds more entries than "
@@ -181,13 +184,20 @@ class EIEConfig:
         return 2 ** (self.acc_width - 1) - 1
 
     @property
+    def min_acc_width(self):
+        """Smallest accumulator width that cannot overflow: ``|bias << w_frac|`` and each of up
+        to ``max_layer_inputs`` products are at most ``2 ** (product_width - 2)``."""
+        return self.product_width + self.max_layer_inputs.bit_length()
+
+    @property
     def product_width(self):
         """Signed width of one codebook value × activation product."""
         return self.act_width + self.weight_width
 
     def replace(self, **changes):
-        """A copy with some fields changed (validated like a new configuration)."""
-        return EIEConfig(**{**asdict(self), **changes})
+        """A copy with some fields changed (validated like a new configuration). The
+        accumulator width is derived anew unless ``acc_width`` is among the changes."""
+        return EIEConfig(**{**asdict(self), "acc_width": None, **changes})
 
     def to_dict(self):
         return asdict(self)

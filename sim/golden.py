@@ -2,8 +2,8 @@
 
 It implements the arithmetic contract of docs/arithmetic.md on an :class:`EIEImage`:
 for each layer, accumulators start at ``bias << w_frac``; non-zero input activations are taken
-in ascending (physical) column order and every stored weight of the column adds
-``codebook[index] * activation`` with saturation to ``acc_width`` bits; write-back rounds
+and every stored weight of the column adds ``codebook[index] * activation`` (exactly: the
+configuration's ``acc_width`` cannot overflow, so order does not matter); write-back rounds
 (``round_shift`` by ``w_frac``), saturates to ``act_width`` bits and applies ReLU if the layer
 asks. Layer outputs feed the next layer in physical order.
 """
@@ -66,22 +66,6 @@ class GoldenModel:
 
     def _run_layer(self, layer, weights, acts):
         cfg = self._config
-        init = np.asarray(layer.bias, dtype=np.int64) << layer.w_frac
-        exact = acts @ weights.T + init
-        # Rows whose partial sums can never leave the accumulator range need no sequential
-        # pass: saturating and exact accumulation agree there.
-        bound = np.abs(acts) @ np.abs(weights).T + np.abs(init)
-        risky = np.argwhere(bound > cfg.acc_max)
-        if len(risky):
-            for b in np.unique(risky[:, 0]):
-                rows = risky[risky[:, 0] == b, 1]
-                exact[b, rows] = self._saturating_rows(weights[rows], acts[b], init[rows])
-        out = saturate(round_shift(exact, layer.w_frac), cfg.act_width)
+        acc = acts @ weights.T + (np.asarray(layer.bias, dtype=np.int64) << layer.w_frac)
+        out = saturate(round_shift(acc, layer.w_frac), cfg.act_width)
         return np.maximum(out, 0) if layer.relu else out
-
-    def _saturating_rows(self, weights, acts, init):
-        cfg = self._config
-        acc = init.copy()
-        for j in np.flatnonzero(acts):
-            acc = np.clip(acc + weights[:, j] * acts[j], cfg.acc_min, cfg.acc_max)
-        return acc

@@ -89,14 +89,16 @@ def encode_layer(config, layer, row_order=None, *, name="layer"):
     n_pes, n_out, n_in = config.n_pes, layer.n_out, layer.n_in
     row_order = _check_order(identity_order(n_out) if row_order is None else row_order,
                              n_out, name)
-    index = np.asarray(layer.index, dtype=np.int64)[row_order]
+    index = np.asarray(layer.index)
+    if not np.array_equal(row_order, np.arange(n_out)):
+        index = index[row_order]
     span = config.max_zero_run + 1
 
     rows, cols = np.nonzero(index)
     pe, local = rows % n_pes, rows // n_pes
     order = np.lexsort((local, cols, pe))
     pe, local, cols = pe[order], local[order], cols[order]
-    weight = index[rows[order], cols]
+    weight = index[rows[order], cols].astype(np.int64)
     group = pe * n_in + cols
     first = np.ones(len(group), dtype=bool)
     first[1:] = group[1:] != group[:-1]

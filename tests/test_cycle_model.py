@@ -1,0 +1,74 @@
+"""The fast cycle model against the per-cycle reference, and the documented timing rules."""
+
+import numpy as np
+import pytest
+
+from eie_hw.config import EIEConfig
+from eie_hw.timing import ARITH_LATENCY
+from sim.cycle_model import job_timing, layer_timing
+from sim.cycle_reference import reference_layer_timing
+
+
+def same(a, b):
+    return (a.compute, a.broadcasts, a.broadcast_stalls, a.busy.tolist(), a.blocking.tolist()) \
+        == (b.compute, b.broadcasts, b.broadcast_stalls, b.busy.tolist(), b.blocking.tolist())
+
+
+@pytest.mark.parametrize("n_pes", [1, 2, 4, 8, 16])
+@pytest.mark.parametrize("depth", [1, 2, 3, 8])
+def test_fast_equals_reference(rng, seed, n_pes, depth):
+    config = EIEConfig(n_pes=n_pes, fifo_depth=depth)
+    for trial in range(25):
+        n_in = int(rng.integers(1, 70))
+        counts = rng.poisson(rng.uniform(0, 5), (n_pes, n_in))
+        counts *= rng.random((n_pes, n_in)) < rng.uniform(0, 1)
+        acts = (rng.random(n_in) < rng.uniform(0, 1)).astype(int)
+        rows = int(rng.integers(1, 9))
+        fast = layer_timing(config, counts, acts, rows)
+        ref = reference_layer_timing(config, counts, acts, rows)
+        assert same(fast, ref), (seed, trial)
+
+
+def test_single_column_by_hand():
+    """One PE, one column of n entries: slot read in cycle 0, broadcast in 1, pop in 2,
+    pointers in 3, entries in 3 … n + 2, last write in n + 2 + L, done one cycle later."""
+    config = EIEConfig(n_pes=1)
+    for n in (1, 5):
+        timing = layer_timing(config, np.array([[n]]), np.array([1]), 3)
+        assert timing.compute == n + 2 + ARITH_LATENCY + 1 + 1
+        assert (timing.init, timing.writeback) == (4, 4)
+
+
+def test_no_nonzero_input_scans_every_slot():
+    config = EIEConfig(n_pes=4)
+    timing = layer_timing(config, np.ones((4, 10), dtype=int), np.zeros(10), 2)
+    assert timing.compute == 3 + 2 and timing.broadcasts == 0
+
+
+def test_depth_one_halves_broadcast_rate():
+    """A queue of depth 1 accepts every other cycle (push in t, pop in t + 1)."""
+    config = EIEConfig(n_pes=1, fifo_depth=1)
+    n = 40
+    timing = layer_timing(config, np.zeros((1, n), dtype=int), np.ones(n), 1)
+    assert timing.broadcast_stalls == n - 1
+
+
+def test_empty_columns_cost_no_entry_slot(rng):
+    """Interleaved empty columns do not slow a PE that has work queued."""
+    config = EIEConfig(n_pes=1, fifo_depth=8)
+    counts = np.array([[6, 0, 6, 0, 6, 0, 6]])
+    full = layer_timing(config, counts, np.ones(7), 1)
+    packed = layer_timing(config, np.array([[6, 6, 6, 6]]), np.ones(4), 1)
+    assert full.compute == packed.compute
+
+
+def test_job_timing_chains_layers(rng):
+    from compress.image import encode_network
+    from sim.random_layers import random_activations, random_network
+    config = EIEConfig(n_pes=4)
+    layers = random_network(rng, config, [20, 16, 8], [0.5, 0.5])
+    image = encode_network(config, layers)
+    x = random_activations(rng, config, 20, 0.6)
+    job = job_timing(image, x)
+    assert len(job.layers) == 2
+    assert job.total == sum(t.init + t.compute + t.writeback for t in job.layers)
