@@ -58,7 +58,7 @@ def train(model, x, y, *, epochs, lr=1e-3, batch_size=64, weight_decay=0.0, seed
             loss = loss_fn(model(x[batch]), y[batch])
             loss.backward()
             opt.step()
-            total += float(loss) * len(batch)
+            total += float(loss.detach()) * len(batch)
         losses.append(total / len(x))
         bar.set_postfix(loss=f"{losses[-1]:.4f}")
     model.eval()

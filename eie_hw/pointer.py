@@ -1,6 +1,6 @@
 """The pointer read unit: column pointers ``p[j]`` and ``p[j + 1]`` in one cycle."""
 
-from amaranth import Module, Signal
+from amaranth import Module, Shape, Signal
 from amaranth.lib import wiring
 from amaranth.lib.memory import Memory
 from amaranth.lib.wiring import In, Out
@@ -38,7 +38,7 @@ class PointerReadUnit(wiring.Component):
         rows = config.ptr_depth // 2
         super().__init__({
             "rd_en": In(1),
-            "rd_addr": In(layer_layout(config)["ptr_base"].shape.width + 1),
+            "rd_addr": In(Shape.cast(layer_layout(config)["ptr_base"].shape).width + 1),
             "start": Out(config.ptr_width),
             "end": Out(config.ptr_width),
             "wr_en": In(1),

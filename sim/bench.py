@@ -100,9 +100,7 @@ def _plot_sweep(rows, key, path):
         if key == "fifo_depth":
             ax.plot(xs, [r["efficiency"] for r in pts], marker="o", label=name)
         else:
-            base = pts[0]["cycles"] * pts[0]["n_pes"]
-            ax.plot(xs, [base / r["cycles"] / r["n_pes"] * r["n_pes"] for r in pts],
-                    marker="o", label=name)
+            ax.plot(xs, [pts[0]["cycles"] / r["cycles"] for r in pts], marker="o", label=name)
     ax.set_xscale("log", base=2)
     if key == "fifo_depth":
         ax.set(xlabel="activation queue depth", ylabel="efficiency (bound / cycles)",

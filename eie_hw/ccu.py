@@ -1,0 +1,189 @@
+"""The central control unit: layer table, layer FSM, slot scan, LNZD and broadcast."""
+
+from amaranth import Array, Cat, Const, Module, Mux, Signal, signed
+from amaranth.lib import enum, wiring
+from amaranth.lib.memory import Memory
+from amaranth.lib.wiring import In, Out
+from amaranth.utils import exact_log2
+
+from .lnzd import LNZD
+from .protocol import (CYCLE_COUNTER_BITS, ERROR_LAYER_TABLE, ERROR_N_LAYERS, control_layout,
+                       layer_layout)
+from .queue import check_config
+
+__all__ = ["CCU", "Phase"]
+
+
+class Phase(enum.Enum, shape=2):
+    IDLE = 0
+    INIT = 1
+    COMPUTE = 2
+    WRITEBACK = 3
+
+
+class CCU(wiring.Component):
+    """Runs layers ``0 … n_layers - 1`` of the layer table (docs/microarchitecture.md).
+
+    Each layer is INIT (``rows + 1`` cycles), COMPUTE (``t_done + 1``) and WRITEBACK
+    (``rows + 1``), back to back; ``cycles`` counts them, so it equals
+    ``sim.cycle_model.job_timing(image, x).total``. In COMPUTE it scans the source slots,
+    picks the lowest non-zero PE of the current slot with the LNZD and broadcasts
+    ``(value, slot * n_pes + winner)`` when no queue is full.
+
+    A layer-table entry is checked in the first cycle of its INIT; one that does not fit the
+    configuration stops the job with ``error`` bit ``ERROR_LAYER_TABLE``. ``start`` with 0 or
+    more than ``max_layers`` layers sets ``ERROR_N_LAYERS``. Either way ``done`` rises.
+
+    Parameters
+    ----------
+    config : EIEConfig
+
+    Ports
+    -----
+    start, n_layers : In
+        Start a job (ignored while ``busy``).
+    table_wr_en, table_wr_addr, table_wr_data : In
+        Host write of a layer-table entry.
+    ctrl : Out(control_layout)
+        Control of every PE.
+    values : In(array of n_pes activations)
+        Each PE's ``act_data``: the current slot during COMPUTE.
+    full, idle : In(n_pes)
+        Each PE's queue-full and idle flags.
+    busy, done, error, cycles, result_bank : Out
+        Status; ``result_bank`` is the bank holding the last job's outputs (``n_layers % 2``).
+    """
+
+    def __init__(self, config):
+        check_config(config, "CCU")
+        self._config = config
+        n = config.n_pes
+        super().__init__({
+            "start": In(1),
+            "n_layers": In(16),
+            "table_wr_en": In(1),
+            "table_wr_addr": In(range(config.max_layers)),
+            "table_wr_data": In(layer_layout(config)),
+            "ctrl": Out(control_layout(config)),
+            "values": In(signed(config.act_width)).array(n),
+            "full": In(n),
+            "idle": In(n),
+            "busy": Out(1),
+            "done": Out(1),
+            "error": Out(2),
+            "cycles": Out(CYCLE_COUNTER_BITS),
+            "result_bank": Out(1),
+        })
+
+    def elaborate(self, platform):
+        cfg = self._config
+        n = cfg.n_pes
+        shift = exact_log2(n)
+        ctrl = self.ctrl
+        m = Module()
+        m.submodules.lnzd = lnzd = LNZD(n)
+        m.submodules.layer_table = table = Memory(shape=layer_layout(cfg), depth=cfg.max_layers,
+                                                  init=[])
+        tw = table.write_port()
+        tr = table.read_port(domain="comb")
+        m.d.comb += [tw.en.eq(self.table_wr_en), tw.addr.eq(self.table_wr_addr),
+                     tw.data.eq(self.table_wr_data)]
+
+        phase = Signal(Phase)
+        layer = Signal(range(cfg.max_layers))
+        last_layer = Signal(range(cfg.max_layers))
+        r = Signal.like(ctrl.r)
+        m.d.comb += tr.addr.eq(layer)
+        entry = tr.data
+        slots = Signal(len(entry.n_in))
+        m.d.comb += slots.eq((entry.n_in + (n - 1)) >> shift)
+
+        m.d.comb += [
+            ctrl.init.eq(phase == Phase.INIT),
+            ctrl.compute.eq(phase == Phase.COMPUTE),
+            ctrl.wb.eq(phase == Phase.WRITEBACK),
+            ctrl.r.eq(r),
+            ctrl.rows.eq(entry.rows),
+            ctrl.ptr_base.eq(entry.ptr_base),
+            ctrl.bias_base.eq(entry.bias_base),
+            ctrl.w_frac.eq(entry.w_frac),
+            ctrl.relu.eq(entry.relu),
+            ctrl.layer.eq(layer),
+            self.busy.eq(phase != Phase.IDLE),
+        ]
+        with m.If(phase != Phase.IDLE):
+            m.d.sync += self.cycles.eq(self.cycles + 1)
+
+        # Section: slot scan, LNZD and broadcast (COMPUTE).
+        scan_next = Signal.like(ctrl.scan_slot)
+        cur_valid = Signal()
+        cur_slot = Signal.like(ctrl.scan_slot)
+        fresh = Signal()                 # F comes from the slot just read
+        flags_reg = Signal(n)
+        flags = Signal(n)
+        remaining_cols = Signal(len(entry.n_in))
+        m.d.comb += remaining_cols.eq(entry.n_in - (cur_slot << shift))
+        nonzero = Cat((self.values[k] != 0) & (remaining_cols > k) for k in range(n))
+        m.d.comb += flags.eq(Mux(fresh, nonzero, flags_reg))
+        m.d.comb += lnzd.flags.eq(flags)
+        winner = lnzd.index[:shift] if shift else Const(0, 0)
+        any_full = self.full.any()
+        push = Signal()
+        m.d.comb += push.eq(ctrl.compute & cur_valid & lnzd.valid & ~any_full)
+        flags_next = Signal(n)
+        m.d.comb += flags_next.eq(flags & ~(push.replicate(n) & (Const(1, n) << winner)))
+        m.d.comb += [
+            ctrl.push.eq(push),
+            ctrl.push_value.eq(Array(self.values)[winner] if shift else self.values[0]),
+            ctrl.push_column.eq(Cat(winner, cur_slot)),
+            ctrl.scan_slot.eq(scan_next),
+        ]
+        advance = (~cur_valid | ~flags_next.any()) & (scan_next < slots)
+        exhausted = ~cur_valid & (scan_next == slots)
+        layer_done = exhausted & self.idle.all()
+
+        # Section: layer FSM.
+        def fits(e):
+            return ((e.n_in != 0) & (e.n_in <= n * cfg.act_depth)
+                    & (e.rows != 0) & (e.rows <= cfg.act_depth)
+                    & (e.ptr_base + e.n_in + 1 <= cfg.ptr_depth)
+                    & (e.bias_base + e.rows <= cfg.bias_depth)
+                    & (e.w_frac < cfg.weight_width))
+
+        with m.Switch(phase):
+            with m.Case(Phase.IDLE):
+                with m.If(self.start):
+                    m.d.sync += [self.done.eq(0), self.error.eq(0), self.cycles.eq(0)]
+                    with m.If((self.n_layers == 0) | (self.n_layers > cfg.max_layers)):
+                        m.d.sync += [self.done.eq(1), self.error.eq(ERROR_N_LAYERS)]
+                    with m.Else():
+                        m.d.sync += [phase.eq(Phase.INIT), layer.eq(0), r.eq(0),
+                                     last_layer.eq(self.n_layers - 1),
+                                     self.result_bank.eq(self.n_layers[0])]
+            with m.Case(Phase.INIT):
+                m.d.sync += [scan_next.eq(0), cur_valid.eq(0), fresh.eq(0), r.eq(r + 1)]
+                with m.If((r == 0) & ~fits(entry)):
+                    m.d.sync += [phase.eq(Phase.IDLE), self.done.eq(1),
+                                 self.error.eq(ERROR_LAYER_TABLE)]
+                with m.Elif(r == entry.rows):
+                    m.d.sync += [phase.eq(Phase.COMPUTE), r.eq(0)]
+            with m.Case(Phase.COMPUTE):
+                m.d.comb += ctrl.scan_en.eq(advance)
+                with m.If(advance):
+                    m.d.sync += [cur_valid.eq(1), cur_slot.eq(scan_next), fresh.eq(1),
+                                 scan_next.eq(scan_next + 1)]
+                with m.Elif(~flags_next.any()):
+                    m.d.sync += [cur_valid.eq(0), fresh.eq(0)]
+                with m.Else():
+                    m.d.sync += [flags_reg.eq(flags_next), fresh.eq(0)]
+                with m.If(layer_done):
+                    m.d.sync += [phase.eq(Phase.WRITEBACK), r.eq(0)]
+            with m.Case(Phase.WRITEBACK):
+                m.d.sync += r.eq(r + 1)
+                with m.If(r == entry.rows):
+                    m.d.sync += r.eq(0)
+                    with m.If(layer == last_layer):
+                        m.d.sync += [phase.eq(Phase.IDLE), self.done.eq(1)]
+                    with m.Else():
+                        m.d.sync += [phase.eq(Phase.INIT), layer.eq(layer + 1)]
+        return m
