@@ -1,0 +1,20 @@
+"""The Deep Compression front end and the EIE image writer.
+
+Light on purpose: importing ``compress`` (or ``compress.image``) pulls in no PyTorch. The
+modules, one idea each:
+
+* :mod:`compress.image` — EIE layer layout, network image, ``.eie`` file (NumPy only);
+* :mod:`compress.prune` — magnitude pruning, masks, iterative schedules;
+* :mod:`compress.sensitivity` — per-layer accuracy-vs-sparsity scan;
+* :mod:`compress.kmeans` — 1-D k-means weight sharing (NumPy only);
+* :mod:`compress.quantize` — shared-weight layers, centroid fine-tuning, fixed-point conversion;
+* :mod:`compress.huffman` — canonical Huffman coding (pure Python);
+* :mod:`compress.accounting` — storage accounting per layer (NumPy only);
+* :mod:`compress.dsd` — dense-sparse-dense training;
+* :mod:`compress.model` — which models EIE can run, loading saved models;
+* :mod:`compress.train` — training and evaluation loops;
+* :mod:`compress.pipeline` — prune → retrain → share → fine-tune;
+* :mod:`compress.export` — image, plots, golden-model accuracy;
+* :mod:`compress.report`, :mod:`compress.plots` — report and figures;
+* :mod:`compress.demo` — the digits demo; :mod:`compress.cli` — ``eie compress``.
+"""

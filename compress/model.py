@@ -9,6 +9,7 @@ Execution order is the order of ``nn.Sequential`` (nested ones are flattened); o
 traced with :mod:`torch.fx`; TorchScript modules are walked in registration order.
 """
 
+import warnings
 from collections import OrderedDict
 from dataclasses import dataclass
 
@@ -218,7 +219,10 @@ def load_model(path, *, relu_last=False):
     after the last (``relu_last`` adds one).
     """
     try:
-        scripted = torch.jit.load(str(path), map_location="cpu")
+        with warnings.catch_warnings():
+            # TorchScript is deprecated upstream but is one of the formats users hand us.
+            warnings.simplefilter("ignore", DeprecationWarning)
+            scripted = torch.jit.load(str(path), map_location="cpu")
     except (RuntimeError, ValueError):
         scripted = None
     if scripted is not None:
@@ -235,5 +239,11 @@ def load_model(path, *, relu_last=False):
             if layer.relu:
                 modules[f"relu{i}"] = nn.ReLU()
         return nn.Sequential(modules)
-    state = torch.load(str(path), map_location="cpu", weights_only=True)
+    try:
+        state = torch.load(str(path), map_location="cpu", weights_only=True)
+    except OSError:
+        raise
+    except Exception as e:  # torch raises pickle, zip and runtime errors for foreign files
+        raise ValueError(f"{path} is neither a TorchScript module nor a state dict of "
+                         f"tensors ({type(e).__name__}: {e})") from e
     return sequential_from_state_dict(state, relu_last=relu_last)

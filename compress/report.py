@@ -19,9 +19,17 @@ def _row(a):
             f"{a['padding']:>5} "
             f"{a['weight_bits_per_entry']['pq']:>3} / {a['weight_bits_per_entry']['pqh']:<4.2f} "
             f"{a['index_bits_per_entry']['pq']:>3} / {a['index_bits_per_entry']['pqh']:<4.2f} "
-            f"{100 * core_pq / a['dense_bits']:>6.2f}% / {100 * core_pqh / a['dense_bits']:<6.2f}% "
-            f"{a['ratio_pq']:>6.1f}x / {a['ratio_pqh']:<6.1f}x "
-            f"{a['ratio_pqh_with_pointers']:>6.1f}x")
+            f"{_pct(core_pq / a['dense_bits']):>8} / {_pct(core_pqh / a['dense_bits']):<7} "
+            f"{_x(a['ratio_pq']):>8} / {_x(a['ratio_pqh']):<8} "
+            f"{_x(a['ratio_pqh_with_pointers']):>7}")
+
+
+def _pct(value):
+    return f"{100 * value:.2f}%"
+
+
+def _x(value):
+    return f"{value:.1f}x"
 
 
 def format_table(accounting):

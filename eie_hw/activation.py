@@ -6,8 +6,8 @@ from amaranth.lib.memory import Memory
 from amaranth.lib.wiring import In, Out
 
 from .arith import saturate
+from .checks import check_config
 from .protocol import control_layout
-from .queue import check_config
 
 __all__ = ["ActivationUnit"]
 
@@ -46,7 +46,7 @@ class ActivationUnit(wiring.Component):
     """
 
     def __init__(self, config):
-        check_config(config, "ActivationUnit")
+        check_config(self, config)
         self._config = config
         rows = range(config.act_depth)
         super().__init__({

@@ -6,9 +6,9 @@ from amaranth.lib.memory import Memory
 from amaranth.lib.wiring import In, Out
 from amaranth.utils import ceil_log2
 
+from .checks import check_config
 from .entry import entry_layout
 from .protocol import control_layout
-from .queue import check_config
 from .timing import ARITH_LATENCY
 
 __all__ = ["ArithmeticUnit", "saturate"]
@@ -62,7 +62,7 @@ class ArithmeticUnit(wiring.Component):
     """
 
     def __init__(self, config):
-        check_config(config, "ArithmeticUnit")
+        check_config(self, config)
         assert ARITH_LATENCY == 4, "the stage list above implements ARITH_LATENCY = 4"
         self._config = config
         rows = range(config.act_depth)

@@ -6,10 +6,15 @@ from amaranth.lib.memory import Memory
 from amaranth.lib.wiring import In, Out
 from amaranth.utils import exact_log2
 
+from .checks import check_config
 from .lnzd import LNZD
-from .protocol import (CYCLE_COUNTER_BITS, ERROR_LAYER_TABLE, ERROR_N_LAYERS, control_layout,
-                       layer_layout)
-from .queue import check_config
+from .protocol import (
+    CYCLE_COUNTER_BITS,
+    ERROR_LAYER_TABLE,
+    ERROR_N_LAYERS,
+    control_layout,
+    layer_layout,
+)
 
 __all__ = ["CCU", "Phase"]
 
@@ -55,7 +60,7 @@ class CCU(wiring.Component):
     """
 
     def __init__(self, config):
-        check_config(config, "CCU")
+        check_config(self, config)
         self._config = config
         n = config.n_pes
         super().__init__({

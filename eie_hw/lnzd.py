@@ -5,6 +5,8 @@ from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 from amaranth.utils import ceil_log2
 
+from .checks import reject
+
 __all__ = ["LNZD"]
 
 
@@ -52,9 +54,9 @@ class LNZD(wiring.Component):
 
     def __init__(self, n):
         if isinstance(n, bool) or not isinstance(n, int):
-            raise TypeError(f"LNZD: n must be an integer, not {n!r}")
+            reject(self, TypeError(f"LNZD: n must be an integer, not {n!r}"))
         if not 1 <= n <= 256 or n & (n - 1):
-            raise ValueError(f"LNZD: n must be a power of two in 1…256, not {n!r}")
+            reject(self, ValueError(f"LNZD: n must be a power of two in 1…256, not {n!r}"))
         self._n = n
         super().__init__({
             "flags": In(n),

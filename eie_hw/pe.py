@@ -6,9 +6,10 @@ from amaranth.lib.wiring import In, Out
 
 from .activation import ActivationUnit
 from .arith import ArithmeticUnit
+from .checks import check_config
 from .pointer import PointerReadUnit
 from .protocol import Space, control_layout, write_layout
-from .queue import ActivationQueue, check_config
+from .queue import ActivationQueue
 from .stream_unit import SparseStreamUnit
 
 __all__ = ["PE"]
@@ -47,7 +48,7 @@ class PE(wiring.Component):
     """
 
     def __init__(self, config):
-        check_config(config, "PE")
+        check_config(self, config)
         self._config = config
         super().__init__({
             "ctrl": In(control_layout(config)),

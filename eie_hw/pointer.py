@@ -5,8 +5,8 @@ from amaranth.lib import wiring
 from amaranth.lib.memory import Memory
 from amaranth.lib.wiring import In, Out
 
+from .checks import check_config
 from .protocol import layer_layout
-from .queue import check_config
 
 __all__ = ["PointerReadUnit"]
 
@@ -33,7 +33,7 @@ class PointerReadUnit(wiring.Component):
     """
 
     def __init__(self, config):
-        check_config(config, "PointerReadUnit")
+        check_config(self, config)
         self._config = config
         rows = config.ptr_depth // 2
         super().__init__({

@@ -5,16 +5,10 @@ from amaranth.lib import data, wiring
 from amaranth.lib.memory import Memory
 from amaranth.lib.wiring import In, Out
 
-from .config import EIEConfig
+from .checks import check_config
 from .protocol import column_bits
 
-__all__ = ["ActivationQueue", "check_config"]
-
-
-def check_config(config, who):
-    """Raise ``TypeError`` unless ``config`` is an :class:`EIEConfig`."""
-    if not isinstance(config, EIEConfig):
-        raise TypeError(f"{who}: config must be an EIEConfig, not {type(config).__name__}")
+__all__ = ["ActivationQueue"]
 
 
 class ActivationQueue(wiring.Component):
@@ -42,7 +36,7 @@ class ActivationQueue(wiring.Component):
     """
 
     def __init__(self, config):
-        check_config(config, "ActivationQueue")
+        check_config(self, config)
         self._config = config
         depth = config.fifo_depth
         super().__init__({

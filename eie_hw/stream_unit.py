@@ -6,8 +6,8 @@ from amaranth.lib.memory import Memory
 from amaranth.lib.wiring import In, Out
 from amaranth.utils import exact_log2
 
+from .checks import check_config
 from .entry import entry_layout
-from .queue import check_config
 
 __all__ = ["SparseStreamUnit"]
 
@@ -46,7 +46,7 @@ class SparseStreamUnit(wiring.Component):
     """
 
     def __init__(self, config):
-        check_config(config, "SparseStreamUnit")
+        check_config(self, config)
         self._config = config
         super().__init__({
             "pt_valid": In(1),

@@ -5,9 +5,9 @@ from amaranth.lib import stream, wiring
 from amaranth.lib.wiring import In, Out
 
 from .ccu import CCU
+from .checks import check_config
 from .pe import PE
-from .protocol import (CYCLE_COUNTER_BITS, Space, read_req_layout, write_layout)
-from .queue import check_config
+from .protocol import CYCLE_COUNTER_BITS, Space, read_req_layout, write_layout
 
 __all__ = ["EIETop"]
 
@@ -38,7 +38,7 @@ class EIETop(wiring.Component):
     """
 
     def __init__(self, config):
-        check_config(config, "EIETop")
+        check_config(self, config)
         self._config = config
         super().__init__({
             "write": In(stream.Signature(write_layout(config))),

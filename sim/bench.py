@@ -12,6 +12,7 @@ from dataclasses import asdict
 import numpy as np
 from tqdm import tqdm
 
+from compress.image.balance import balanced_row_order
 from compress.image.layout import encode_layer
 from eie_hw.config import EIEConfig
 
@@ -33,19 +34,44 @@ def bench_config(n_pes, fifo_depth, layer):
                      bias_depth=-(-layer.n_out // n_pes))
 
 
-def synthetic_layer(layer, seed):
-    """The seeded random index matrix and activations of a benchmark layer."""
+def synthetic_layer(layer, seed, row_sigma=0.0):
+    """The seeded random index matrix and activations of a benchmark layer. With
+    ``row_sigma > 0`` the rows' densities are drawn from a log-normal distribution of that
+    sigma (mean kept at the layer's density), as in real pruned networks."""
     rng = np.random.default_rng(seed)
     template = EIEConfig(n_pes=1, act_depth=max(layer.n_in, layer.n_out))
     quantized = random_layer(rng, template, layer.n_out, layer.n_in, layer.weight_density)
+    if row_sigma > 0:
+        scale = rng.lognormal(-row_sigma ** 2 / 2, row_sigma, layer.n_out)
+        keep = np.clip(scale * layer.weight_density, 0, 1) / max(layer.weight_density, 1e-9)
+        for start in range(0, layer.n_out, 1024):
+            block = quantized.index[start:start + 1024]
+            drop = rng.random(block.shape, dtype=np.float32) >= keep[start:start + 1024, None]
+            block[drop] = 0
+            grow = (block == 0) & (rng.random(block.shape, dtype=np.float32)
+                                   < np.clip(keep[start:start + 1024, None] - 1, 0, None)
+                                   * layer.weight_density)
+            block[grow] = rng.integers(1, template.codebook_size, int(grow.sum()))
     acts = random_activations(rng, template, layer.n_in, layer.act_density)
     return quantized, acts
 
 
-def run_layer(layer, quantized, acts, n_pes, fifo_depths):
-    """Encode at ``n_pes`` and time at every fifo depth; one result dict per depth."""
+def _balanced(config, quantized, acts, name):
+    order = balanced_row_order(quantized.index, config.n_pes, config.max_zero_run)
+    encoded = encode_layer(config, quantized, order, name=name)
+    timing = layer_timing(config, encoded.column_counts, acts, encoded.rows_per_pe)
+    loads = encoded.entry_counts
+    return {"max_pe_entries": int(loads.max()), "mean_pe_entries": float(loads.mean()),
+            "bound": int(timing.bound), "cycles": int(timing.total),
+            "pe_entries": loads.tolist()}
+
+
+def run_layer(layer, quantized, acts, n_pes, fifo_depths, balance=False):
+    """Encode at ``n_pes`` and time at every fifo depth; one result dict per depth. With
+    ``balance`` also the load-balanced row assignment at the first depth."""
     config = bench_config(n_pes, fifo_depths[0], layer)
     encoded = encode_layer(config, quantized, name=layer.name)
+    balanced = _balanced(config, quantized, acts, layer.name) if balance else None
     results = []
     for depth in fifo_depths:
         timing = layer_timing(config.replace(fifo_depth=depth), encoded.column_counts, acts,
@@ -59,7 +85,7 @@ def run_layer(layer, quantized, acts, n_pes, fifo_depths):
             "nonzero_acts": int(np.count_nonzero(acts)),
             "entries": int(encoded.entry_counts.sum()),
             "padding": int(encoded.entry_counts.sum() - np.count_nonzero(quantized.index)),
-            "max_pe_entries": bound,
+            "max_pe_entries": int(encoded.entry_counts.max()),
             "mean_pe_entries": float(encoded.entry_counts.mean()),
             "cycles": int(timing.total), "compute_cycles": int(timing.compute),
             "broadcast_stalls": int(timing.broadcast_stalls),
@@ -67,7 +93,10 @@ def run_layer(layer, quantized, acts, n_pes, fifo_depths):
             "time_us_800mhz": timing.total / PAPER_CLOCK_HZ * 1e6,
             "paper_actual_us": layer.paper_actual_us,
             "paper_actual_cycles": layer.paper_actual_cycles,
+            "pe_entries": encoded.entry_counts.tolist(),
         })
+    if balanced:
+        results[0]["balanced"] = balanced
     return results
 
 
@@ -87,6 +116,48 @@ def _print_table(rows, out=sys.stdout):
     beat = sum(r["cycles"] <= r["paper_actual_cycles"] for r in rows)
     print(f"mean cycles/bound {ratio:.3f}; at or below the paper's actual cycles on "
           f"{beat}/{len(rows)} layers", file=out)
+
+
+def _print_balance(rows, out=sys.stdout):
+    """Stored entries per PE (max, mean, max/mean) and cycles; cyc/bnd divides by the
+    busiest PE's processed entries (those of columns with a non-zero activation)."""
+    print(f"\nentries per PE (padding included) and cycles, i mod N vs balanced rows:\n"
+          f"{'layer':8} {'max':>7} {'mean':>9} {'max/mean':>8} {'cycles':>7} {'cyc/bnd':>7}"
+          f"   {'max':>7} {'max/mean':>8} {'cycles':>7} {'cyc/bnd':>7}", file=out)
+    for r in rows:
+        b = r["balanced"]
+        print(f"{r['name']:8} {r['max_pe_entries']:>7} {r['mean_pe_entries']:>9.1f} "
+              f"{r['max_pe_entries'] / r['mean_pe_entries']:>8.3f} {r['cycles']:>7} "
+              f"{r['cycles'] / r['bound']:>7.3f}   {b['max_pe_entries']:>7} "
+              f"{b['max_pe_entries'] / b['mean_pe_entries']:>8.3f} {b['cycles']:>7} "
+              f"{b['cycles'] / b['bound']:>7.3f}", file=out)
+
+
+def plot_pe_loads(rows, path):
+    """Per-PE entry counts, ``i mod N`` against balanced, one panel per layer."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    cols = min(3, len(rows))
+    fig, axes = plt.subplots(-(-len(rows) // cols), cols, figsize=(4 * cols, 2.6 * -(-len(rows)
+                                                                                   // cols)),
+                             squeeze=False)
+    for ax, r in zip(axes.flat, rows, strict=False):
+        pes = np.arange(len(r["pe_entries"]))
+        ax.bar(pes, r["pe_entries"], width=1.0, color="tab:red", alpha=0.5, label="i mod N")
+        if "balanced" in r:
+            ax.bar(pes, r["balanced"]["pe_entries"], width=1.0, color="tab:blue", alpha=0.5,
+                   label="balanced")
+        ax.set_title(r["name"], fontsize=9)
+        ax.set_xlabel("PE", fontsize=8)
+        ax.set_ylabel("entries", fontsize=8)
+        ax.tick_params(labelsize=7)
+    for ax in axes.flat[len(rows):]:
+        ax.axis("off")
+    axes.flat[0].legend(fontsize=7)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
 
 
 def _plot_sweep(rows, key, path):
@@ -124,18 +195,25 @@ def run_bench(args):
                          f"{', '.join(layer.name for layer in TABLE_III)}")
     layers = [(i, layer) for i, layer in enumerate(TABLE_III)
               if not args.layers or layer.name in args.layers]
-    print("Synthetic layers: Table III sizes and densities, uniform random sparsity, "
-          f"seed {args.seed}. Cycle model: {args.pes} PEs, queue depth {args.fifo}.")
+    sparsity = (f"row densities log-normal (sigma {args.row_sigma})" if args.row_sigma
+                else "uniform random sparsity")
+    print(f"Synthetic layers: Table III sizes and densities, {sparsity}, seed {args.seed}. "
+          f"Cycle model: {args.pes} PEs, queue depth {args.fifo}.")
     rows, sweep = [], []
     for i, layer in tqdm(layers, desc="layers", unit="layer", file=sys.stderr):
-        quantized, acts = synthetic_layer(layer, args.seed + i)
-        rows += run_layer(layer, quantized, acts, args.pes, [args.fifo])
+        quantized, acts = synthetic_layer(layer, args.seed + i, args.row_sigma)
+        rows += run_layer(layer, quantized, acts, args.pes, [args.fifo], args.balance)
         if args.sweep == "fifo":
             sweep += run_layer(layer, quantized, acts, args.pes, FIFO_SWEEP)
         elif args.sweep == "pes":
             for n in tqdm(PES_SWEEP, desc=layer.name, leave=False, file=sys.stderr):
                 sweep += run_layer(layer, quantized, acts, n, [args.fifo])
     _print_table(rows)
+    if args.balance:
+        _print_balance(rows)
+        png = args.load_plot or "bench-pe-load.png"
+        plot_pe_loads(rows, png)
+        print(f"per-PE load plot written to {png}")
     report = {"description": "EIE cycle model on synthetic Table III layers (uniform random "
                              "sparsity)", "seed": args.seed, "n_pes": args.pes,
               "fifo_depth": args.fifo, "layers": rows,
@@ -163,4 +241,10 @@ def add_parser(subparsers):
     p.add_argument("--sweep", choices=("fifo", "pes"), help="sweep queue depth or PE count")
     p.add_argument("--plot", metavar="PNG", help="where to write the sweep plot")
     p.add_argument("--layers", nargs="+", metavar="NAME", help="only these layers")
+    p.add_argument("--balance", action="store_true",
+                   help="also time the load-balanced row assignment and plot per-PE load")
+    p.add_argument("--row-sigma", type=float, default=0.0, metavar="S",
+                   help="draw row densities from a log-normal of this sigma (default 0: "
+                        "uniform, as the paper's synthetic baseline)")
+    p.add_argument("--load-plot", metavar="PNG", help="where to write the per-PE load plot")
     p.set_defaults(func=run_bench)

@@ -12,8 +12,8 @@ import numpy as np
 
 from eie_hw.protocol import Space, pack, pack_layer_entry, read_req_layout, write_layout
 
-__all__ = ["Write", "layer_table", "load_transactions", "start_transaction",
-           "output_requests", "encode_write", "encode_read", "run_job"]
+__all__ = ["Write", "layer_table", "input_words", "load_transactions", "start_transaction",
+           "output_requests", "encode_write", "encode_read", "run_job", "simulate"]
 
 
 @dataclass(frozen=True)
@@ -112,3 +112,25 @@ async def run_job(ctx, dut, image, x):
         outputs.append(int(payload))
     ctx.set(dut.read_data.ready, 0)
     return np.array(outputs, dtype=np.int64), cycles, error
+
+
+def simulate(image, inputs, *, dut=None):
+    """Run each input of ``inputs`` through ``image`` on one :class:`eie_hw.top.EIETop` in the
+    Amaranth simulator (memories reloaded for every job). Returns a list of
+    ``(outputs, cycles, error)`` as :func:`run_job`."""
+    from amaranth.sim import Simulator
+
+    from eie_hw.top import EIETop
+
+    dut = dut or EIETop(image.config)
+    results = []
+
+    async def testbench(ctx):
+        for x in inputs:
+            results.append(await run_job(ctx, dut, image, x))
+
+    sim = Simulator(dut)
+    sim.add_clock(1e-8)
+    sim.add_testbench(testbench)
+    sim.run()
+    return results

@@ -96,3 +96,19 @@ def test_bad_layers():
         encode_layer(config, layer_from(good * 16, config))
     with pytest.raises(ImageError, match=r"^layer: row_order must be a permutation of 0…3$"):
         encode_layer(config, layer_from(good, config), [0, 0, 1, 2])
+
+
+def test_from_float(rng):
+    config = EIEConfig(n_pes=2)
+    centroids = np.array([-0.5, 0.25, 1.5])
+    weights = np.where(rng.random((6, 5)) < 0.5, rng.choice(centroids, (6, 5)) + 0.01, 0.0)
+    layer = QuantizedLayer.from_float(config, weights, centroids, np.full(6, 0.5))
+    assert layer.w_frac == 14  # 1.5 needs one integer bit besides the sign
+    dense = layer.weights_fixed() / 2 ** layer.w_frac
+    assert np.array_equal(dense != 0, weights != 0)
+    assert np.allclose(dense[weights != 0], weights[weights != 0] - 0.01)
+    assert np.all(layer.bias == 0.5 * 2 ** config.act_frac_bits)
+    with pytest.raises(ImageError, match=r"^fc1: weights contain NaN"):
+        QuantizedLayer.from_float(config, np.full((2, 2), np.nan), centroids, name="fc1")
+    with pytest.raises(ImageError, match=r"^layer: 16 centroids; a codebook holds 1…15"):
+        QuantizedLayer.from_float(config, weights, np.arange(16.0))

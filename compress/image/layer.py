@@ -4,6 +4,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from eie_hw.fixedpoint import act_to_fixed, choose_frac_bits, to_fixed
+
 __all__ = ["QuantizedLayer", "ImageError"]
 
 
@@ -35,6 +37,34 @@ class QuantizedLayer:
     w_frac: int
     bias: np.ndarray
     relu: bool = True
+
+    @classmethod
+    def from_float(cls, config, weights, centroids, bias=None, relu=True, *, name="layer"):
+        """Quantize a float layer onto a float codebook.
+
+        Every non-zero weight takes the nearest of ``centroids`` (at most
+        ``codebook_size - 1`` non-zero values; they become indices ``1…``), zero weights stay
+        index 0. The codebook goes to fixed point with the largest ``w_frac`` that fits
+        (:func:`~eie_hw.fixedpoint.choose_frac_bits`), the bias to the activation format.
+        NaN/Inf values and too many centroids raise ``ValueError`` naming ``name``.
+        """
+        weights = np.asarray(weights, dtype=np.float64)
+        centroids = np.asarray(centroids, dtype=np.float64).ravel()
+        if weights.ndim != 2:
+            raise ImageError(f"{name}: weights must be 2-D, not shape {weights.shape}")
+        if not np.all(np.isfinite(weights)):
+            raise ImageError(f"{name}: weights contain NaN or infinite values")
+        if not 1 <= len(centroids) <= config.codebook_size - 1:
+            raise ImageError(f"{name}: {len(centroids)} centroids; a codebook holds 1…"
+                             f"{config.codebook_size - 1} besides the reserved zero")
+        w_frac = choose_frac_bits(centroids, config.weight_width, what=f"{name}: centroids")
+        codebook = np.zeros(config.codebook_size, dtype=np.int64)
+        codebook[1:len(centroids) + 1] = to_fixed(centroids, config.weight_width, w_frac)
+        nearest = np.abs(weights[..., None] - centroids).argmin(axis=-1) + 1
+        index = np.where(weights != 0, nearest, 0)
+        bias = np.zeros(weights.shape[0]) if bias is None else np.asarray(bias)
+        return cls(index, codebook, w_frac, act_to_fixed(config, bias, what=f"{name}: bias"),
+                   relu)
 
     @property
     def n_out(self):

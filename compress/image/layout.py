@@ -17,7 +17,7 @@ from eie_hw.entry import pack_entries, unpack_entries
 
 from .layer import ImageError, QuantizedLayer
 
-__all__ = ["EncodedLayer", "encode_layer", "decode_layer", "identity_order"]
+__all__ = ["EncodedLayer", "encode_layer", "decode_layer", "identity_order", "entry_counts"]
 
 
 def identity_order(n):
@@ -80,6 +80,36 @@ def _check_order(row_order, n_out, name):
     return row_order
 
 
+def _plan(index, n_pes, span):
+    """Non-zeros of a physical-order index matrix in storage order (PE, column, local row):
+    their PE, column, weight index and zero gap before them, and the ``(n_pes, n_in)`` entry
+    counts (padding included: one padding entry per full ``span`` of zeros in a gap)."""
+    n_in = index.shape[1]
+    rows, cols = np.nonzero(index)
+    pe, local = rows % n_pes, rows // n_pes
+    order = np.lexsort((local, cols, pe))
+    pe, local, cols = pe[order], local[order], cols[order]
+    weight = index[rows[order], cols].astype(np.int64)
+    group = pe * n_in + cols
+    first = np.ones(len(group), dtype=bool)
+    first[1:] = group[1:] != group[:-1]
+    previous = np.empty_like(local)
+    previous[first] = -1
+    previous[~first] = local[:-1][~first[1:]]
+    gap = local - previous - 1
+    counts = np.bincount(group, weights=gap // span + 1, minlength=n_pes * n_in)
+    return pe, cols, weight, gap, counts.astype(np.int64).reshape(n_pes, n_in)
+
+
+def entry_counts(index, n_pes, max_zero_run, row_order=None):
+    """``(n_pes, n_in)`` entries (padding included) per PE and column if ``index``'s rows are
+    placed by ``row_order`` (default identity) — the cost a row assignment minimises."""
+    index = np.asarray(index)
+    if row_order is not None:
+        index = index[np.asarray(row_order)]
+    return _plan(index, n_pes, max_zero_run + 1)[-1]
+
+
 def encode_layer(config, layer, row_order=None, *, name="layer"):
     """Encode a :class:`QuantizedLayer` whose columns are already in physical input order.
 
@@ -94,24 +124,10 @@ def encode_layer(config, layer, row_order=None, *, name="layer"):
         index = index[row_order]
     span = config.max_zero_run + 1
 
-    rows, cols = np.nonzero(index)
-    pe, local = rows % n_pes, rows // n_pes
-    order = np.lexsort((local, cols, pe))
-    pe, local, cols = pe[order], local[order], cols[order]
-    weight = index[rows[order], cols].astype(np.int64)
-    group = pe * n_in + cols
-    first = np.ones(len(group), dtype=bool)
-    first[1:] = group[1:] != group[:-1]
-    previous = np.empty_like(local)
-    previous[first] = -1
-    previous[~first] = local[:-1][~first[1:]]
-    gap = local - previous - 1
-    pads = gap // span
-    per_nonzero = pads + 1
-
-    counts = np.bincount(group, weights=per_nonzero, minlength=n_pes * n_in).astype(np.int64)
+    pe, cols, weight, gap, counts = _plan(index, n_pes, span)
+    per_nonzero = gap // span + 1
     ptr = np.zeros((n_pes, n_in + 1), dtype=np.int64)
-    np.cumsum(counts.reshape(n_pes, n_in), axis=1, out=ptr[:, 1:])
+    np.cumsum(counts, axis=1, out=ptr[:, 1:])
 
     total = int(per_nonzero.sum())
     codes = np.full(total, pack_entries(config, 0, config.max_zero_run), dtype=np.uint32)

@@ -17,6 +17,7 @@ import numpy as np
 
 from eie_hw.entry import entries_to_words
 
+from .balance import balanced_row_order
 from .layer import ImageError, QuantizedLayer
 from .layout import decode_layer, encode_layer
 
@@ -155,11 +156,17 @@ class EIEImage:
 def encode_network(config, layers, row_orders=None):
     """Encode a list of :class:`QuantizedLayer` (original order) into an :class:`EIEImage`.
 
-    ``row_orders[l]`` (``None`` = identity) assigns layer ``l``'s rows to physical rows; the
-    next layer's columns are permuted to match.
+    ``row_orders[l]`` (``None`` = identity, the paper's ``i mod N``) assigns layer ``l``'s rows
+    to physical rows; the next layer's columns are permuted to match. ``row_orders="balanced"``
+    computes a load-balanced order for every layer (:mod:`compress.image.balance`).
     """
     if not layers:
         raise ImageError("a network needs at least one layer")
+    if isinstance(row_orders, str):
+        if row_orders != "balanced":
+            raise ImageError(f"row_orders must be a list or 'balanced', not {row_orders!r}")
+        row_orders = [balanced_row_order(layer.index, config.n_pes, config.max_zero_run)
+                      for layer in layers]
     if row_orders is None:
         row_orders = [None] * len(layers)
     if len(row_orders) != len(layers):

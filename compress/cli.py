@@ -1,0 +1,187 @@
+"""``eie compress``: the command-line face of the Deep Compression front end.
+
+::
+
+    eie compress --demo digits --out DIR [--pes N] [--quick]
+    eie compress MODEL --out DIR [--pes N] [--sparsity 0.9 | --sparsity fc1=0.92,fc2=0.95]
+                 [--bits 4] [--train-x X.npy --train-y Y.npy] [--test-x … --test-y …]
+
+``MODEL`` is a state dict of Linear layers (ReLU is put between them, none after the last unless
+``--relu-last``) or a TorchScript module of Linear/ReLU layers. Data files are ``.npy`` arrays
+or ``.pt`` tensors: inputs ``(N, n_in)``, integer labels ``(N,)``. The sim dispatcher calls
+:func:`add_parser` and then ``args.func(args)``, which returns the exit status. Heavy imports
+(torch) happen only when the command runs, so ``eie --help`` stays fast.
+"""
+
+import argparse
+import sys
+from pathlib import Path
+
+__all__ = ["add_parser", "run", "main", "parse_sparsity"]
+
+
+def parse_sparsity(text):
+    """``"0.9"`` → ``0.9``; ``"fc1=0.9,fc2=0.95"`` → ``{"fc1": 0.9, "fc2": 0.95}``."""
+    def number(value, what):
+        try:
+            return float(value)
+        except ValueError:
+            raise ValueError(f"{what} must be a number, not {value!r}") from None
+
+    if "=" not in text:
+        return number(text, "--sparsity")
+    result = {}
+    for item in text.split(","):
+        name, sep, value = item.partition("=")
+        if not sep or not name.strip():
+            raise ValueError(f"--sparsity items must be NAME=FRACTION, not {item!r}")
+        result[name.strip()] = number(value, f"--sparsity of layer {name.strip()!r}")
+    return result
+
+
+def add_parser(subparsers):
+    """Register ``compress`` on an ``argparse`` sub-parser collection; returns the parser."""
+    p = subparsers.add_parser(
+        "compress", help="prune, quantize and Huffman-code a network into an .eie image",
+        description="Deep Compression (pruning, trained quantization, Huffman coding) of a "
+                    "network of Linear/ReLU layers into an EIE image, with a report.")
+    p.add_argument("model", nargs="?", type=Path,
+                   help="saved PyTorch model: state dict (.pt) or TorchScript file")
+    p.add_argument("--demo", choices=["digits"], help="run a built-in demo instead of MODEL")
+    p.add_argument("--out", required=True, type=Path, help="output directory")
+    p.add_argument("--pes", type=int, default=None,
+                   help="number of PEs of the EIEConfig (default: 4 for demos, else 64)")
+    p.add_argument("--quick", action="store_true", help="demo: short schedule for CI")
+    p.add_argument("--sparsity", default="0.9",
+                   help="fraction pruned, one value or NAME=FRACTION,... (default 0.9)")
+    p.add_argument("--bits", type=int, default=None,
+                   help="codebook bits, 1…8 (default: the configuration's weight_index_bits)")
+    p.add_argument("--init", default="linear", choices=["linear", "density", "random"],
+                   help="k-means initialisation (default linear)")
+    p.add_argument("--train-x", type=Path, help="retraining inputs (.npy or .pt)")
+    p.add_argument("--train-y", type=Path, help="retraining labels (.npy or .pt)")
+    p.add_argument("--test-x", type=Path, help="test inputs for the report (.npy or .pt)")
+    p.add_argument("--test-y", type=Path, help="test labels for the report (.npy or .pt)")
+    p.add_argument("--prune-steps", type=int, default=3, help="prune/retrain rounds")
+    p.add_argument("--epochs", type=int, default=10, help="retraining epochs per round")
+    p.add_argument("--finetune-epochs", type=int, default=10, help="centroid fine-tuning epochs")
+    p.add_argument("--lr", type=float, default=1e-3, help="retraining learning rate")
+    p.add_argument("--relu-last", action="store_true",
+                   help="state dict: apply ReLU after the last layer too")
+    p.add_argument("--cache-dir", type=Path, help="demo: dense checkpoint cache")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--no-progress", action="store_true", help="hide progress bars")
+    p.set_defaults(func=run)
+    return p
+
+
+def load_array(path, what):
+    """A ``.npy`` array or a ``.pt`` tensor as a NumPy array."""
+    import numpy as np
+    import torch
+
+    path = Path(path)
+    if path.suffix == ".npy":
+        return np.load(path, allow_pickle=False)
+    if path.suffix in (".pt", ".pth"):
+        value = torch.load(path, map_location="cpu", weights_only=True)
+        if not isinstance(value, torch.Tensor):
+            raise TypeError(f"{what}: {path} holds a {type(value).__name__}, not a tensor")
+        return value.numpy()
+    raise ValueError(f"{what}: {path} must be a .npy or .pt file")
+
+
+def _pair(args, x_attr, y_attr):
+    x, y = getattr(args, x_attr), getattr(args, y_attr)
+    if (x is None) != (y is None):
+        raise ValueError(f"--{x_attr.replace('_', '-')} and --{y_attr.replace('_', '-')} go "
+                         f"together")
+    if x is None:
+        return None
+    return (load_array(x, f"--{x_attr.replace('_', '-')}"),
+            load_array(y, f"--{y_attr.replace('_', '-')}"))
+
+
+def compress_file(args, config):
+    """``eie compress MODEL``: returns the report dictionary."""
+    import numpy as np
+
+    from .export import export_model, golden_accuracy
+    from .model import load_model
+    from .pipeline import Settings, compress_model
+    from .report import format_table, write_report
+    from .train import accuracy, as_tensors
+
+    if not args.model.exists():
+        raise ValueError(f"MODEL {args.model} does not exist")
+    model = load_model(args.model, relu_last=args.relu_last)
+    bits = config.weight_index_bits if args.bits is None else args.bits
+    if isinstance(bits, int) and 1 <= bits <= 8 and bits > config.weight_index_bits:
+        raise ValueError(f"--bits {bits} needs a {2 ** bits}-entry codebook; the configuration "
+                         f"holds {config.codebook_size} (weight_index_bits="
+                         f"{config.weight_index_bits})")
+    settings = Settings(sparsity=parse_sparsity(args.sparsity), bits=bits, init=args.init,
+                        prune_steps=args.prune_steps, retrain_epochs=args.epochs,
+                        finetune_epochs=args.finetune_epochs, lr=args.lr, seed=args.seed)
+    train_data = _pair(args, "train_x", "train_y")
+    test_data = _pair(args, "test_x", "test_y")
+    n_in = next(m for m in model.modules() if hasattr(m, "in_features")).in_features
+    if test_data is not None:
+        test_data = tuple(t.numpy() for t in as_tensors(*test_data, n_in, what="test data"))
+    compressed, info = compress_model(model, settings, train_data,
+                                      progress=not args.no_progress)
+    result = export_model(compressed, config, args.out, stem=args.model.stem,
+                          float_weights=info["weights"])
+    report = {"model": str(args.model), "config": config.to_dict(),
+              "settings": {k: v for k, v in vars(settings).items()},
+              "sparsity": info["sparsity"], "accounting": result["accounting"],
+              "image": result["image_path"].name, "image_file_bytes": result["image_bytes"]}
+    if test_data is not None:
+        x, y = test_data
+        report["accuracy"] = {"float_test": accuracy(model, x, y),
+                              "compressed_pytorch_test": accuracy(compressed, x, y),
+                              "compressed_golden_test": golden_accuracy(result["image"], x, y)}
+        report["accuracy"]["test_samples"] = int(np.asarray(y).shape[0])
+    write_report(args.out, report, table=format_table(result["accounting"]))
+    return report
+
+
+def run(args):
+    """Run ``eie compress`` from parsed ``args``; returns the exit status."""
+    from compress.image import ImageError
+    from eie_hw.config import EIEConfig
+
+    try:
+        if (args.demo is None) == (args.model is None):
+            raise ValueError("give either MODEL or --demo")
+        config = EIEConfig(n_pes=args.pes if args.pes is not None else
+                           (4 if args.demo else EIEConfig().n_pes))
+        if args.demo:
+            from .demo import run_digits_demo
+
+            report = run_digits_demo(args.out, config, quick=args.quick,
+                                     cache_dir=args.cache_dir, seed=args.seed,
+                                     progress=not args.no_progress)
+            print((args.out / "report.txt").read_text(), end="")
+            print(f"wrote {args.out / report['files']['image']} and {args.out / 'report.json'}")
+        else:
+            compress_file(args, config)
+            print((args.out / "report.txt").read_text(), end="")
+            print(f"wrote {args.out / (args.model.stem + '.eie')} and "
+                  f"{args.out / 'report.json'}")
+    except (ValueError, TypeError, ImageError, OSError) as e:
+        print(f"eie compress: error: {e}", file=sys.stderr)
+        return 2
+    return 0
+
+
+def main(argv=None):
+    """Stand-alone entry point (``python -m compress.cli …``)."""
+    parser = argparse.ArgumentParser(prog="eie")
+    add_parser(parser.add_subparsers(dest="command", required=True))
+    args = parser.parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

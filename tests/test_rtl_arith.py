@@ -1,0 +1,156 @@
+"""The arithmetic unit (codebook, row address, multiply, saturating accumulate, bypass) against
+NumPy, and the write-back arithmetic of the activation unit against eie_hw.fixedpoint."""
+
+import numpy as np
+import pytest
+from amaranth.sim import Simulator
+
+from eie_hw.activation import ActivationUnit
+from eie_hw.arith import ArithmeticUnit
+from eie_hw.config import EIEConfig
+from eie_hw.fixedpoint import round_shift, saturate
+from eie_hw.timing import ARITH_LATENCY
+
+CFG = EIEConfig(n_pes=4, act_depth=16, spmat_depth=64, ptr_depth=64, bias_depth=16,
+                max_layers=4)
+
+
+def random_columns(rng, config, n_columns, same_row):
+    """Columns as lists of ``(row, index)``; with ``same_row`` every entry hits row 0 or 1
+    (back-to-back updates of one row exercise the bypass)."""
+    columns = []
+    for _ in range(n_columns):
+        if same_row:
+            rows = [int(rng.integers(0, 2))]
+        else:
+            rows = np.cumsum(rng.integers(0, 4, size=int(rng.integers(1, 6))))
+            rows = [int(r) for r in rows if r < config.act_depth] or [0]
+            rows = sorted(set(rows))
+        columns.append([(r, int(rng.integers(0, config.codebook_size))) for r in rows])
+    return columns
+
+
+@pytest.mark.parametrize("same_row, gap_rate, big", [(False, 0.0, False), (False, 0.4, False),
+                                                      (True, 0.0, False), (True, 0.3, True),
+                                                      (False, 0.2, True)])
+def test_arithmetic_unit(seed, rng, same_row, gap_rate, big):
+    cfg = CFG
+    dut = ArithmeticUnit(cfg)
+    layer = int(rng.integers(0, cfg.max_layers))
+    lim = cfg.weight_max if big else 3000
+    codebook = rng.integers(-lim, lim + 1, size=(cfg.max_layers, cfg.codebook_size))
+    codebook[:, 0] = 0
+    acc_lim = cfg.acc_max if big else 10 ** 6
+    acc = rng.integers(-acc_lim, acc_lim + 1, size=cfg.act_depth)
+    columns = random_columns(rng, cfg, 60, same_row)
+    values = rng.integers(cfg.act_min if big else -500, (cfg.act_max if big else 500) + 1,
+                          size=len(columns))
+
+    expected = acc.copy()
+    for column, value in zip(columns, values, strict=True):
+        for row, index in column:
+            expected[row] = saturate(expected[row] + codebook[layer, index] * value,
+                                     cfg.acc_width)
+    busy_trace, result = [], []
+
+    async def testbench(ctx):
+        for l in range(cfg.max_layers):
+            for i in range(cfg.codebook_size):
+                ctx.set(dut.cb_wr_en, 1)
+                ctx.set(dut.cb_wr_addr, l * cfg.codebook_size + i)
+                ctx.set(dut.cb_wr_data, int(codebook[l, i]) & ((1 << cfg.weight_width) - 1))
+                await ctx.tick()
+        ctx.set(dut.cb_wr_en, 0)
+        for row in range(cfg.act_depth):
+            ctx.set(dut.ext_wr_en, 1)
+            ctx.set(dut.ext_wr_addr, row)
+            ctx.set(dut.ext_wr_data, int(acc[row]))
+            await ctx.tick()
+        ctx.set(dut.ext_wr_en, 0)
+        ctx.set(dut.layer, layer)
+        for column, value in zip(columns, values, strict=True):
+            previous = -1
+            for k, (row, index) in enumerate(column):
+                while rng.random() < gap_rate:
+                    ctx.set(dut.in_valid, 0)
+                    busy_trace.append((0, ctx.get(dut.busy)))
+                    await ctx.tick()
+                ctx.set(dut.in_valid, 1)
+                ctx.set(dut.in_first, k == 0)
+                ctx.set(dut.in_entry.weight_index, index)
+                ctx.set(dut.in_entry.zero_run, row - previous - 1)
+                ctx.set(dut.in_value, int(value))
+                busy_trace.append((1, ctx.get(dut.busy)))
+                previous = row
+                await ctx.tick()
+        ctx.set(dut.in_valid, 0)
+        for _ in range(ARITH_LATENCY + 2):
+            busy_trace.append((0, ctx.get(dut.busy)))
+            await ctx.tick()
+        for row in range(cfg.act_depth):
+            ctx.set(dut.ext_rd_en, 1)
+            ctx.set(dut.ext_rd_addr, row)
+            await ctx.tick()
+            ctx.set(dut.ext_rd_en, 0)
+            result.append(ctx.get(dut.acc_data))
+
+    sim = Simulator(dut)
+    sim.add_clock(1e-8)
+    sim.add_testbench(testbench)
+    sim.run()
+    np.testing.assert_array_equal(result, expected, err_msg=f"seed={seed}")
+    # busy: an entry entered stage 1 in one of the last ARITH_LATENCY cycles (incl. this one).
+    valid = [v for v, _ in busy_trace]
+    for t, (_, busy) in enumerate(busy_trace):
+        want = any(valid[max(0, t - ARITH_LATENCY + 1):t + 1])
+        assert busy == want, f"seed={seed} cycle {t}: busy={busy}"
+
+
+@pytest.mark.parametrize("w_frac", [0, 1, 7, 15])
+@pytest.mark.parametrize("relu", [False, True])
+def test_writeback_arithmetic(seed, rng, w_frac, relu):
+    """WRITEBACK of the activation unit: y = relu?(sat(round_shift(acc, w_frac)))."""
+    cfg = CFG
+    dut = ActivationUnit(cfg)
+    rows = cfg.act_depth
+    acc = np.concatenate([
+        [cfg.acc_min, cfg.acc_max, 0, -1, 1, (1 << w_frac) >> 1, -((1 << w_frac) >> 1)],
+        rng.integers(-(1 << (w_frac + 17)), 1 << (w_frac + 17), size=rows - 7)])
+    expected = saturate(round_shift(acc, w_frac), cfg.act_width)
+    if relu:
+        expected = np.maximum(expected, 0)
+    result = []
+
+    async def testbench(ctx):
+        ctx.set(dut.ctrl.wb, 1)
+        ctx.set(dut.ctrl.rows, rows)
+        ctx.set(dut.ctrl.w_frac, w_frac)
+        ctx.set(dut.ctrl.relu, relu)
+        ctx.set(dut.ctrl.layer, 1)               # source bank 1, destination bank 0
+        for r in range(rows + 1):
+            ctx.set(dut.ctrl.r, r)
+            if r < rows:
+                assert ctx.get(dut.acc_rd_en) and ctx.get(dut.acc_rd_addr) == r
+            await ctx.tick()
+            if r < rows:
+                ctx.set(dut.acc_data, int(acc[r]))      # the accumulator read's data
+        ctx.set(dut.ctrl.wb, 0)
+        for r in range(rows):
+            ctx.set(dut.host_rd_en, 1)
+            ctx.set(dut.host_rd_bank, 0)
+            ctx.set(dut.host_rd_addr, r)
+            await ctx.tick()
+            ctx.set(dut.host_rd_en, 0)
+            result.append(ctx.get(dut.act_data))
+
+    sim = Simulator(dut)
+    sim.add_clock(1e-8)
+    sim.add_testbench(testbench)
+    sim.run()
+    np.testing.assert_array_equal(result, expected, err_msg=f"seed={seed} w_frac={w_frac}")
+
+
+@pytest.mark.parametrize("cls", [ArithmeticUnit, ActivationUnit])
+def test_validation(cls):
+    with pytest.raises(TypeError, match="config"):
+        cls(None)

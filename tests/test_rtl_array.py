@@ -1,0 +1,146 @@
+"""The whole RTL array (eie_hw.top.EIETop) against the golden and cycle models."""
+
+import numpy as np
+import pytest
+
+from compress.image.layer import QuantizedLayer
+from compress.image.network import encode_network
+from eie_hw.config import EIEConfig
+from sim.cycle_model import job_timing
+from sim.golden import GoldenModel
+from sim.rtl_driver import simulate
+
+SMALL = dict(act_depth=16, spmat_depth=256, ptr_depth=256, bias_depth=64, max_layers=4)
+
+
+def small_config(**changes):
+    return EIEConfig(**{**SMALL, **changes})
+
+
+def random_layer(rng, config, n_in, n_out, *, density=0.3, relu=True, empty_columns=0.1,
+                 weight_range=2000, bias_range=500):
+    """A random :class:`QuantizedLayer`; a fraction ``empty_columns`` of columns is all zero."""
+    index = rng.integers(1, config.codebook_size, size=(n_out, n_in))
+    index[rng.random((n_out, n_in)) > density] = 0
+    index[:, rng.random(n_in) < empty_columns] = 0
+    codebook = rng.integers(-weight_range, weight_range + 1, size=config.codebook_size)
+    codebook = np.clip(codebook, config.weight_min, config.weight_max)
+    codebook[0] = 0
+    bias = np.clip(rng.integers(-bias_range, bias_range + 1, size=n_out), config.act_min,
+                   config.act_max)
+    return QuantizedLayer(index, codebook, int(rng.integers(0, config.weight_width)), bias,
+                          relu)
+
+
+def random_input(rng, config, n, *, zeros=0.4, scale=300):
+    x = rng.integers(-scale, scale + 1, size=n)
+    x[rng.random(n) < zeros] = 0
+    return np.clip(x, config.act_min, config.act_max)
+
+
+def check(image, inputs, seed, what=""):
+    """Run ``inputs`` through the RTL; compare outputs and cycle counts with the models."""
+    golden = GoldenModel(image)
+    results = simulate(image, inputs)
+    cycles = []
+    for i, (x, (out, rtl_cycles, error)) in enumerate(zip(inputs, results, strict=True)):
+        expected = golden.layer_outputs(x)[-1]
+        timing = job_timing(image, x, golden).total
+        where = f"seed={seed} {what} job {i}"
+        assert error == 0, f"{where}: error flags {error}"
+        np.testing.assert_array_equal(out, expected, err_msg=f"{where}: outputs differ")
+        assert rtl_cycles == timing, f"{where}: RTL {rtl_cycles} cycles, model {timing}"
+        cycles.append((rtl_cycles, timing))
+    return cycles
+
+
+def fig2_layer(config, rng):
+    """The paper's Fig. 2 example: a 16 × 8 matrix on 4 PEs. PE 0's rows (0, 4, 8, 12) are the
+    ones of Fig. 3 (13 entries, column 3 empty); the other rows have a similar sparsity."""
+    nonzero = np.zeros((16, 8), dtype=bool)
+    for row, col in [(0, 0), (8, 0), (12, 0), (4, 1), (0, 2), (12, 2), (0, 4), (4, 4), (0, 5),
+                     (12, 5), (0, 6), (8, 7), (12, 7)]:
+        nonzero[row, col] = True
+    for row in range(16):
+        if row % 4:
+            nonzero[row, rng.choice(8, size=int(rng.integers(1, 5)), replace=False)] = True
+    index = np.where(nonzero, rng.integers(1, config.codebook_size, size=(16, 8)), 0)
+    codebook = rng.integers(-300, 301, size=config.codebook_size)
+    codebook[0] = 0
+    return QuantizedLayer(index, codebook, 8, rng.integers(-100, 101, size=16), relu=True)
+
+
+def test_fig2_example(seed, rng):
+    cfg = small_config(n_pes=4, fifo_depth=8)
+    image = encode_network(cfg, [fig2_layer(cfg, rng)])
+    assert image.layers[0].entry_counts[0] == 13
+    x = np.zeros(8, dtype=np.int64)
+    x[[2, 4, 5, 7]] = rng.integers(1, 400, size=4) * rng.choice([-1, 1], size=4)
+    check(image, [x], seed, "fig2")
+
+
+@pytest.mark.parametrize("n_pes", [1, 2, 4, 8, 16])
+@pytest.mark.parametrize("fifo_depth", [1, 2, 8])
+def test_random_network(seed, rng, n_pes, fifo_depth):
+    cfg = small_config(n_pes=n_pes, fifo_depth=fifo_depth)
+    cap = n_pes * cfg.act_depth
+    sizes = [int(rng.integers(1, min(cap, 40) + 1)) for _ in range(3)]
+    layers = [random_layer(rng, cfg, sizes[0], sizes[1], density=0.4),
+              random_layer(rng, cfg, sizes[1], sizes[2], density=0.3, relu=False)]
+    image = encode_network(cfg, layers)
+    x = random_input(rng, cfg, sizes[0])
+    check(image, [x], seed, f"N={n_pes} fifo={fifo_depth} sizes={sizes}")
+
+
+def test_long_zero_runs(seed, rng):
+    """More than 15 zero rows before a non-zero: padding entries, rows up to 48 per PE."""
+    cfg = small_config(n_pes=2, fifo_depth=2, act_depth=48)
+    index = np.zeros((96, 10), dtype=np.int64)
+    for col in range(10):
+        rows = rng.choice(96, size=int(rng.integers(0, 4)), replace=False)
+        index[rows, col] = rng.integers(1, cfg.codebook_size, size=len(rows))
+    index[94, 3] = 5          # 47 zero rows before it in PE 0: 2 padding entries
+    index[95, 4] = 7
+    codebook = rng.integers(-3000, 3001, size=cfg.codebook_size)
+    codebook[0] = 0
+    layer = QuantizedLayer(index, codebook, 6, rng.integers(-50, 51, size=96), relu=False)
+    image = encode_network(cfg, [layer])
+    assert max(int(c.max()) for c in image.layers[0].entries) >> cfg.weight_index_bits == 15
+    x = random_input(rng, cfg, 10, zeros=0.2)
+    x[3] = x[4] = 100
+    check(image, [x], seed, "long zero runs")
+
+
+def test_all_zero_input_and_reuse(seed, rng):
+    """All-zero activations (COMPUTE = S + 2), then two more jobs on the same array."""
+    cfg = small_config(n_pes=4, fifo_depth=2)
+    layers = [random_layer(rng, cfg, 24, 20), random_layer(rng, cfg, 20, 9)]
+    image = encode_network(cfg, layers)
+    inputs = [np.zeros(24, dtype=np.int64), random_input(rng, cfg, 24),
+              random_input(rng, cfg, 24, zeros=0.9)]
+    check(image, inputs, seed, "zero input / reuse")
+
+
+def test_saturation(seed, rng):
+    """Accumulator and output saturation, with mixed signs (order-dependent results)."""
+    cfg = small_config(n_pes=2, fifo_depth=1)
+    n_in, n_out = 12, 8
+    index = rng.integers(1, cfg.codebook_size, size=(n_out, n_in))
+    codebook = rng.choice([cfg.weight_min, cfg.weight_max, -30000, 30000, 1, -1],
+                          size=cfg.codebook_size)
+    codebook[0] = 0
+    bias = rng.choice([cfg.act_min, cfg.act_max, 0], size=n_out)
+    layers = [QuantizedLayer(index, codebook, 0, bias, relu=False),
+              QuantizedLayer(index[:, :n_out].copy(), codebook, 15, bias, relu=True)]
+    image = encode_network(cfg, layers)
+    x = rng.choice([cfg.act_min, cfg.act_max, 20000, -20000], size=n_in)
+    check(image, [x], seed, "saturation")
+
+
+def test_four_layers(seed, rng):
+    cfg = small_config(n_pes=4, fifo_depth=2)
+    sizes = [30, 28, 17, 33, 5]
+    layers = [random_layer(rng, cfg, a, b, relu=l < 3)
+              for l, (a, b) in enumerate(zip(sizes, sizes[1:], strict=False))]
+    image = encode_network(cfg, layers)
+    check(image, [random_input(rng, cfg, sizes[0])], seed, "four layers")

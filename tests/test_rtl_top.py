@@ -1,0 +1,143 @@
+"""EIETop's host protocol: errors, back-pressure on the read stream, validation."""
+
+import numpy as np
+import pytest
+from amaranth.sim import Simulator
+from test_rtl_array import random_input, random_layer, small_config
+
+from compress.image.network import encode_network
+from eie_hw.protocol import (
+    ERROR_LAYER_TABLE,
+    ERROR_N_LAYERS,
+    Space,
+    pack_layer_entry,
+    read_req_layout,
+    write_layout,
+)
+from eie_hw.top import EIETop
+from sim.cycle_model import job_timing
+from sim.golden import GoldenModel
+from sim.rtl_driver import (
+    Write,
+    encode_read,
+    encode_write,
+    load_transactions,
+    output_requests,
+    run_job,
+    start_transaction,
+)
+
+
+async def send(ctx, dut, words):
+    ctx.set(dut.write.valid, 1)
+    for word in words:
+        ctx.set(dut.write.payload.as_value(), encode_write(dut.config, word))
+        await ctx.tick().until(dut.write.ready)
+    ctx.set(dut.write.valid, 0)
+
+
+def run(dut, testbench):
+    sim = Simulator(dut)
+    sim.add_clock(1e-8)
+    sim.add_testbench(testbench)
+    sim.run()
+
+
+def good_entry(cfg):
+    return dict(n_in=8, rows=2, ptr_base=0, bias_base=0, w_frac=4, relu=True)
+
+
+@pytest.mark.parametrize("bad, flag", [
+    (dict(n_layers=0), ERROR_N_LAYERS),
+    (dict(n_layers=5), ERROR_N_LAYERS),                      # max_layers is 4
+    (dict(n_in=0), ERROR_LAYER_TABLE),
+    (dict(n_in=4 * 16 + 1), ERROR_LAYER_TABLE),              # more than n_pes * act_depth
+    (dict(rows=0), ERROR_LAYER_TABLE),
+    (dict(rows=17), ERROR_LAYER_TABLE),                      # more than act_depth
+    (dict(ptr_base=256 - 8), ERROR_LAYER_TABLE),             # pointers past ptr_depth
+    (dict(bias_base=63), ERROR_LAYER_TABLE),                 # biases past bias_depth
+])
+def test_errors(bad, flag):
+    """A bad START or layer-table entry stops the job with an error; the next job runs."""
+    cfg = small_config(n_pes=4)
+    dut = EIETop(cfg)
+    status = {}
+
+    async def testbench(ctx):
+        entry = {**good_entry(cfg), **{k: v for k, v in bad.items() if k != "n_layers"}}
+        words = [Write(Space.LAYER, 0, 0, pack_layer_entry(cfg, **good_entry(cfg))),
+                 Write(Space.LAYER, 0, 1, pack_layer_entry(cfg, **entry)),
+                 Write(Space.START, 0, 0, bad.get("n_layers", 2))]
+        await send(ctx, dut, words)
+        await ctx.tick().until(dut.done)
+        status["bad"] = (ctx.get(dut.error), ctx.get(dut.busy))
+        await send(ctx, dut, [Write(Space.START, 0, 0, 1)])
+        await ctx.tick().until(dut.done)
+        status["good"] = ctx.get(dut.error)
+
+    run(dut, testbench)
+    assert status["bad"] == (flag, 0)
+    assert status["good"] == 0
+
+
+def test_read_stream_backpressure(seed, rng):
+    """Outputs come back in order while the consumer randomly withholds ready."""
+    cfg = small_config(n_pes=4, fifo_depth=2)
+    image = encode_network(cfg, [random_layer(rng, cfg, 20, 30)])
+    x = random_input(rng, cfg, 20)
+    dut = EIETop(cfg)
+    got = []
+
+    async def producer(ctx):
+        await send(ctx, dut, load_transactions(image, x) + [start_transaction(image)])
+        await ctx.tick().until(dut.done)
+        ctx.set(dut.read_req.valid, 1)
+        for pe, addr in output_requests(image):
+            ctx.set(dut.read_req.payload.as_value(), encode_read(cfg, pe, addr))
+            await ctx.tick().until(dut.read_req.ready)
+        ctx.set(dut.read_req.valid, 0)
+
+    async def consumer(ctx):
+        while len(got) < image.n_outputs:
+            ready = bool(rng.random() < 0.5)
+            ctx.set(dut.read_data.ready, ready)
+            _, _, valid, payload = await ctx.tick().sample(dut.read_data.valid,
+                                                           dut.read_data.payload)
+            if valid and ready:
+                got.append(payload)
+
+    sim = Simulator(dut)
+    sim.add_clock(1e-8)
+    sim.add_testbench(producer)
+    sim.add_testbench(consumer)
+    sim.run()
+    np.testing.assert_array_equal(got, GoldenModel(image).layer_outputs(x)[-1],
+                                  err_msg=f"seed={seed}")
+
+
+def test_result_bank_after_odd_and_even_jobs(seed, rng):
+    """One- and two-layer images on the same array: outputs come from bank L % 2."""
+    cfg = small_config(n_pes=2, fifo_depth=1)
+    dut = EIETop(cfg)
+    one = encode_network(cfg, [random_layer(rng, cfg, 9, 7)])
+    two = encode_network(cfg, [random_layer(rng, cfg, 9, 7), random_layer(rng, cfg, 7, 5)])
+    jobs = [(one, random_input(rng, cfg, 9)), (two, random_input(rng, cfg, 9)),
+            (one, random_input(rng, cfg, 9))]
+    results = []
+
+    async def testbench(ctx):
+        for image, x in jobs:
+            results.append(await run_job(ctx, dut, image, x))
+
+    run(dut, testbench)
+    for (image, x), (out, cycles, error) in zip(jobs, results, strict=True):
+        np.testing.assert_array_equal(out, GoldenModel(image).layer_outputs(x)[-1],
+                                      err_msg=f"seed={seed}")
+        assert cycles == job_timing(image, x).total and error == 0, f"seed={seed}"
+
+
+def test_layouts_fit_and_validation():
+    cfg = small_config(n_pes=4)
+    assert write_layout(cfg).size <= 128 and read_req_layout(cfg).size <= 32
+    with pytest.raises(TypeError, match="config"):
+        EIETop(4)
