@@ -1,6 +1,6 @@
 """The EIE array with its host streams: :class:`EIETop` (protocol: docs/protocol.md)."""
 
-from amaranth import Array, Module, Signal, signed
+from amaranth import Array, Module, Mux, Signal, signed
 from amaranth.lib import stream, wiring
 from amaranth.lib.wiring import In, Out
 
@@ -73,7 +73,8 @@ class EIETop(wiring.Component):
         m.d.comb += [self.write.ready.eq(~ccu.busy), accept.eq(self.write.valid & ~ccu.busy)]
         m.d.comb += [
             ccu.start.eq(accept & (wr.space == Space.START)),
-            ccu.n_layers.eq(wr.data),
+            # Counts that do not fit the CCU's 16-bit input saturate (and are refused).
+            ccu.n_layers.eq(Mux(wr.data[16:].any(), 0xFFFF, wr.data[:16])),
             ccu.table_wr_en.eq(accept & (wr.space == Space.LAYER)),
             ccu.table_wr_addr.eq(wr.addr),
             ccu.table_wr_data.eq(wr.data),

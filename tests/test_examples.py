@@ -1,0 +1,16 @@
+"""The examples run as users run them (the example checks RTL against the golden model and
+exits non-zero on any difference)."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_own_mlp_example(tmp_path):
+    result = subprocess.run([sys.executable, str(ROOT / "examples" / "own_mlp.py"),
+                             str(tmp_path)], capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "RTL outputs equal the golden model's: True" in result.stdout
+    assert (tmp_path / "mlp.eie").exists()
