@@ -106,7 +106,13 @@ class EIETop(wiring.Component):
             m.d.sync += [self.read_data.valid.eq(1), rd_pe.eq(req.pe)]
         with m.Elif(self.read_data.ready):
             m.d.sync += self.read_data.valid.eq(0)
-        values = Array(pe.act_data for pe in pes)
-        m.d.comb += self.read_data.payload.eq(values[rd_pe] if cfg.n_pes > 1
-                                              else pes[0].act_data)
+        # The memory data is live the cycle after the request; an answer left waiting is held
+        # in a register, so later memory reads (e.g. a job's slot scan) cannot change it.
+        fresh = Signal()
+        held = Signal(signed(cfg.act_width))
+        live = Array(pe.act_data for pe in pes)[rd_pe] if cfg.n_pes > 1 else pes[0].act_data
+        m.d.sync += fresh.eq(take)
+        with m.If(fresh):
+            m.d.sync += held.eq(live)
+        m.d.comb += self.read_data.payload.eq(Mux(fresh, live, held))
         return m

@@ -188,7 +188,31 @@ def _plot_sweep(rows, key, path):
     plt.close(fig)
 
 
+def run_image_balance(args):
+    from compress.image import load_image
+
+    from .balance_report import balance_rows, print_balance_rows
+    image = load_image(args.image)
+    if args.inputs:
+        inputs = np.load(args.inputs)
+    else:
+        rng = np.random.default_rng(args.seed)
+        inputs = np.stack([random_activations(rng, image.config, image.n_inputs, 0.5)
+                           for _ in range(8)])
+        print(f"no --inputs: 8 random inputs with 50 % non-zero activations (seed {args.seed})")
+    pes = args.image_pes or [image.config.n_pes, 64]
+    rows = balance_rows(image, inputs, pes)
+    print_balance_rows(rows)
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump({"image": str(args.image), "pes": pes, "layers": rows}, f, indent=1)
+        print(f"results written to {args.json}")
+    return 0
+
+
 def run_bench(args):
+    if args.image:
+        return run_image_balance(args)
     unknown = set(args.layers or ()) - {layer.name for layer in TABLE_III}
     if unknown:
         raise ValueError(f"unknown layer(s) {', '.join(sorted(unknown))}; choose from "
@@ -247,4 +271,10 @@ def add_parser(subparsers):
                    help="draw row densities from a log-normal of this sigma (default 0: "
                         "uniform, as the paper's synthetic baseline)")
     p.add_argument("--load-plot", metavar="PNG", help="where to write the per-PE load plot")
+    p.add_argument("--image", metavar="FILE.eie",
+                   help="instead of Table III: compare i mod N and balanced rows on the layers "
+                        "of this image")
+    p.add_argument("--inputs", metavar="X.npy", help="with --image: float inputs (N, n_in)")
+    p.add_argument("--image-pes", type=int, nargs="+", metavar="N",
+                   help="with --image: PE counts (default: the image's and 64)")
     p.set_defaults(func=run_bench)

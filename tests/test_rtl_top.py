@@ -10,6 +10,8 @@ from eie_hw.protocol import (
     ERROR_LAYER_TABLE,
     ERROR_N_LAYERS,
     Space,
+    layer_layout,
+    pack,
     pack_layer_entry,
     read_req_layout,
     write_layout,
@@ -142,3 +144,47 @@ def test_layouts_fit_and_validation():
     assert write_layout(cfg).size <= 128 and read_req_layout(cfg).size <= 32
     with pytest.raises(TypeError, match="config"):
         EIETop(4)
+
+
+def test_pending_answer_survives_a_job(seed, rng):
+    """An answer left waiting on ``read_data`` keeps its value while the next job runs."""
+    cfg = small_config(n_pes=2, fifo_depth=2)
+    image = encode_network(cfg, [random_layer(rng, cfg, 10, 6, density=0.8)])
+    x1, x2 = random_input(rng, cfg, 10, zeros=0.0), random_input(rng, cfg, 10, zeros=0.0)
+    golden = GoldenModel(image)
+    dut = EIETop(cfg)
+    got = {}
+
+    async def testbench(ctx):
+        await run_job(ctx, dut, image, x1)
+        ctx.set(dut.read_data.ready, 0)
+        ctx.set(dut.read_req.payload.as_value(), encode_read(cfg, 0, 0))
+        ctx.set(dut.read_req.valid, 1)
+        await ctx.tick().until(dut.read_req.ready)
+        ctx.set(dut.read_req.valid, 0)
+        await send(ctx, dut, [w for w in load_transactions(image, x2) if w.space == Space.ACT]
+                   + [start_transaction(image)])
+        await ctx.tick().until(dut.done)
+        got["pending"] = ctx.get(dut.read_data.payload)
+        got["second"], _, _ = await run_job(ctx, dut, image, x2)
+
+    run(dut, testbench)
+    first, second = golden.layer_outputs(x1)[-1], golden.layer_outputs(x2)[-1]
+    assert got["pending"] == first[0], f"seed={seed}"
+    np.testing.assert_array_equal(got["second"], second, err_msg=f"seed={seed}")
+
+
+def test_pack_matches_amaranth_layouts(seed, rng):
+    cfg = small_config(n_pes=8)
+    for layout in (write_layout(cfg), read_req_layout(cfg), layer_layout(cfg)):
+        fields = {}
+        for name, field in layout:
+            width = field.width
+            fields[name] = int(rng.integers(0, 1 << min(width, 62)))
+            if name == "space":
+                fields[name] = Space(fields[name] % 8)
+        assert pack(layout, **fields) == layout.const(fields).as_bits(), f"seed={seed}"
+    with pytest.raises(ValueError, match="rows"):
+        pack(layer_layout(cfg), rows=1 << 20)
+    with pytest.raises(ValueError, match="nonsense"):
+        pack(layer_layout(cfg), nonsense=1)

@@ -1,0 +1,168 @@
+"""cocotb tests of ``eie_top`` (run through :mod:`sim.cocotb.runner`; see docs/verification.md).
+
+Parameters come from the job file (:func:`sim.cocotb.runner.load_job`): ``seed`` (every test
+logs it), ``count`` for the regression, ``pauses`` (default on) for random stream stalls.
+Expected outputs and cycle counts always come from the golden and cycle models.
+"""
+
+import json
+import time
+from pathlib import Path
+
+import cocotb
+import numpy as np
+from cocotb.triggers import ClockCycles, FallingEdge, ReadOnly, RisingEdge
+
+from sim.cocotb.runner import load_job
+from sim.cocotb.stimulus import KINDS, alex7_job, fig2_job, random_job
+from sim.cocotb.tb import TB, JobFailure
+
+
+def _setup(dut):
+    config, params = load_job()
+    seed = int(params.get("seed", 1))
+    tb = TB(dut, config)
+    tb.log.info("seed=%d n_pes=%d fifo_depth=%d (%s)", seed, config.n_pes, config.fifo_depth,
+                params.get("simulator"))
+    return tb, params, seed
+
+
+def _pauses(tb, params, rng):
+    if params.get("pauses", True):
+        p = tb.random_pauses(rng)
+        tb.log.info("stall probabilities write/read_req/read_data: %.2f %.2f %.2f", *p)
+    else:
+        tb.set_pauses()
+
+
+@cocotb.test()
+@cocotb.parametrize(kind=KINDS)
+async def test_random(dut, kind):
+    """Random jobs of one kind, back to back on one array (no reset between them)."""
+    tb, params, seed = _setup(dut)
+    rng = np.random.default_rng([seed, KINDS.index(kind)])
+    await tb.start()
+    for i in range(int(params.get("jobs", 3))):
+        job_seed = int(rng.integers(1 << 31))
+        _pauses(tb, params, rng)
+        job = random_job(tb.config, job_seed, kind)
+        tb.log.info("job %d: %s", i, job.describe())
+        await tb.run_job(job)
+    await tb.check_quiescent()
+
+
+@cocotb.test()
+async def test_back_to_back(dut):
+    """Jobs of every kind and several layer counts without reset; the second job of an image
+    reuses it with a new input (only the input and the START word are sent again)."""
+    tb, params, seed = _setup(dut)
+    rng = np.random.default_rng(seed)
+    await tb.start()
+    for i, kind in enumerate(rng.permutation(KINDS)):
+        _pauses(tb, params, rng)
+        job = random_job(tb.config, int(rng.integers(1 << 31)), str(kind))
+        await tb.run_job(job, f"job {i} ({job.describe()})")
+        if rng.random() < 0.5:
+            job.x = np.roll(job.x, 1)
+            await tb.run_job(job, f"job {i} again, new input")
+    await tb.check_quiescent()
+
+
+@cocotb.test()
+@cocotb.parametrize(phase=["load", "compute", "read"])
+async def test_reset_mid_job(dut, phase):
+    """Reset during a job's load, compute or read-back phase, then a clean job must pass."""
+    tb, params, seed = _setup(dut)
+    rng = np.random.default_rng([seed, ["load", "compute", "read"].index(phase)])
+    await tb.start()
+    _pauses(tb, params, rng)
+    first = random_job(tb.config, int(rng.integers(1 << 31)), "full")
+    _, model_cycles = first.expected()
+    task = cocotb.start_soon(tb.run_job(first))
+    if phase == "load":
+        await ClockCycles(dut.clk, int(rng.integers(1, 40)))
+    elif phase == "compute":
+        await RisingEdge(dut.busy)
+        await ClockCycles(dut.clk, int(rng.integers(0, max(1, model_cycles - 1))))
+    else:
+        await RisingEdge(dut.done)
+        await ClockCycles(dut.clk, int(rng.integers(1, 6)))
+    assert not task.done(), f"the first job ended before the reset ({phase})"
+    tb.log.info("reset during %s", phase)
+    task.cancel()
+    await tb.reset()
+    await FallingEdge(dut.clk)
+    await ReadOnly()
+    assert not int(dut.busy.value) and not int(dut.done.value), "busy/done survived reset"
+    assert not int(dut.read_data__valid.value), "read_data valid survived reset"
+    _pauses(tb, params, rng)
+    await tb.run_job(random_job(tb.config, int(rng.integers(1 << 31))), "clean job")
+    await tb.check_quiescent()
+
+
+@cocotb.test()
+async def test_fig2(dut):
+    """The paper's Fig. 2 example on 4 PEs (needs n_pes=4)."""
+    tb, params, seed = _setup(dut)
+    job = fig2_job(tb.config, seed)
+    assert job.features["pe0_entries"] == 13, "Fig. 3: PE 0 holds 13 entries"
+    await tb.start()
+    _pauses(tb, params, np.random.default_rng(seed))
+    await tb.run_job(job)
+    await tb.check_quiescent()
+
+
+@cocotb.test()
+async def test_alex7(dut):
+    """Table III's Alex-7 on the whole array (benchmark; configuration from
+    :func:`sim.cocotb.stimulus.alex7_config`). Writes ``alex7.json`` with the timings."""
+    tb, params, seed = _setup(dut)
+    t0 = time.perf_counter()
+    job = alex7_job(tb.config, seed)
+    t1 = time.perf_counter()
+    await tb.start()
+    tb.set_pauses()
+    start = tb.cycles()
+    rtl_cycles = await tb.run_job(job)
+    t2 = time.perf_counter()
+    await tb.check_quiescent()
+    sim_cycles = tb.cycles() - start
+    result = {"seed": seed, "rtl_cycles": rtl_cycles, "sim_cycles": sim_cycles,
+              "prepare_s": t1 - t0, "simulate_s": t2 - t1,
+              "cycles_per_s": sim_cycles / (t2 - t1)}
+    tb.log.info("alex7: %s", result)
+    Path(params.get("out", "alex7.json")).write_text(json.dumps(result, indent=1))
+
+
+@cocotb.test()
+async def test_regress(dut):
+    """``count`` random jobs with seeds ``seed … seed + count - 1`` on one array. A failing job
+    is recorded, the array is reset and the run goes on; writes ``regress.json``."""
+    tb, params, seed = _setup(dut)
+    count = int(params.get("count", 10))
+    await tb.start()
+    cases = []
+    start_cycles, start_time = tb.cycles(), time.perf_counter()
+    for case_seed in range(seed, seed + count):
+        rng = np.random.default_rng(case_seed)
+        _pauses(tb, params, rng)
+        t0, c0 = time.perf_counter(), tb.cycles()
+        try:
+            job = random_job(tb.config, case_seed)
+            await tb.run_job(job, f"seed {case_seed} ({job.describe()})")
+            case = {"seed": case_seed, "passed": True, "kind": job.label}
+        except JobFailure as e:
+            tb.log.error("%s", e)
+            case = {"seed": case_seed, "passed": False, "message": str(e)[:2000]}
+            await tb.reset()
+        case.update(cycles=tb.cycles() - c0, wall_s=time.perf_counter() - t0)
+        if case["passed"]:
+            case["features"] = job.features
+        cases.append(case)
+    wall = time.perf_counter() - start_time
+    summary = {"count": count, "passed": sum(c["passed"] for c in cases),
+               "sim_cycles": tb.cycles() - start_cycles, "wall_s": wall, "cases": cases}
+    Path(params.get("out", "regress.json")).write_text(json.dumps(summary, indent=1))
+    failed = [c["seed"] for c in cases if not c["passed"]]
+    assert not failed, f"failing seeds: {failed}"
+    await tb.check_quiescent()
