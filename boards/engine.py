@@ -195,9 +195,10 @@ class FrameEngine(wiring.Component):
                 m.d.sync += word.eq(buf_r.data)
                 m.next = "START_GO"
             with m.State("START_GO"):
-                m.d.comb += [buf_r.addr.eq(3), self.write.valid.eq(1), self.write.payload.space.eq(Space.START),
-                             self.write.payload.pe.eq(0), self.write.payload.addr.eq(0),
-                             self.write.payload.data.eq(word[:8].cat(buf_r.data))]
+                wp = self.write.payload
+                m.d.comb += [buf_r.addr.eq(3), self.write.valid.eq(1),
+                             wp.space.eq(Space.START), wp.pe.eq(0), wp.addr.eq(0),
+                             wp.data.eq(word[:8].cat(buf_r.data))]
                 with m.If(self.write.ready):
                     m.next = "HDR_CMD"
 

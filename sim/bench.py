@@ -100,37 +100,37 @@ def run_layer(layer, quantized, acts, n_pes, fifo_depths, balance=False):
     return results
 
 
-def _print_table(rows, out=sys.stdout):
+def _print_table(rows):
     head = (f"{'layer':8} {'shape':>12} {'W%':>5} {'A%':>6} {'entries':>9} {'pad%':>5} "
             f"{'bound':>7} {'cycles':>7} {'cyc/bnd':>7} {'µs@800':>7} {'paper µs':>8} "
             f"{'paper cyc':>9}")
-    print(head, file=out)
+    print(head)
     for r in rows:
         print(f"{r['name']:8} {r['shape'][0]:>5}×{r['shape'][1]:<6} "
               f"{100 * r['weight_density']:>5.1f} {100 * r['act_density']:>6.1f} "
               f"{r['entries']:>9} {100 * r['padding'] / max(r['entries'], 1):>5.1f} "
               f"{r['bound']:>7} {r['cycles']:>7} {r['cycles'] / r['bound']:>7.3f} "
               f"{r['time_us_800mhz']:>7.2f} {r['paper_actual_us']:>8.1f} "
-              f"{r['paper_actual_cycles']:>9}", file=out)
+              f"{r['paper_actual_cycles']:>9}")
     ratio = np.mean([r["cycles"] / r["bound"] for r in rows])
     beat = sum(r["cycles"] <= r["paper_actual_cycles"] for r in rows)
     print(f"mean cycles/bound {ratio:.3f}; at or below the paper's actual cycles on "
-          f"{beat}/{len(rows)} layers", file=out)
+          f"{beat}/{len(rows)} layers")
 
 
-def _print_balance(rows, out=sys.stdout):
+def _print_balance(rows):
     """Stored entries per PE (max, mean, max/mean) and cycles; cyc/bnd divides by the
     busiest PE's processed entries (those of columns with a non-zero activation)."""
     print(f"\nentries per PE (padding included) and cycles, i mod N vs balanced rows:\n"
           f"{'layer':8} {'max':>7} {'mean':>9} {'max/mean':>8} {'cycles':>7} {'cyc/bnd':>7}"
-          f"   {'max':>7} {'max/mean':>8} {'cycles':>7} {'cyc/bnd':>7}", file=out)
+          f"   {'max':>7} {'max/mean':>8} {'cycles':>7} {'cyc/bnd':>7}")
     for r in rows:
         b = r["balanced"]
         print(f"{r['name']:8} {r['max_pe_entries']:>7} {r['mean_pe_entries']:>9.1f} "
               f"{r['max_pe_entries'] / r['mean_pe_entries']:>8.3f} {r['cycles']:>7} "
               f"{r['cycles'] / r['bound']:>7.3f}   {b['max_pe_entries']:>7} "
               f"{b['max_pe_entries'] / b['mean_pe_entries']:>8.3f} {b['cycles']:>7} "
-              f"{b['cycles'] / b['bound']:>7.3f}", file=out)
+              f"{b['cycles'] / b['bound']:>7.3f}")
 
 
 def plot_pe_loads(rows, path):
