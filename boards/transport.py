@@ -2,6 +2,7 @@
 in the Amaranth simulator. The driver code is the same for both."""
 
 import abc
+import time
 from collections import deque
 
 __all__ = ["Transport", "SerialTransport", "SimulationTransport"]
@@ -18,6 +19,10 @@ class Transport(abc.ABC):
     def read(self, timeout):
         """Bytes received so far, waiting up to ``timeout`` seconds for at least one (``b""``
         when none came)."""
+
+    def clock(self):
+        """The transport's time in seconds (timeouts are measured in it)."""
+        return time.monotonic()
 
     def close(self):
         pass
@@ -138,6 +143,9 @@ class SimulationTransport(Transport):
             await ctx.tick().repeat(div)
             if ctx.get(self.dut.tx):                         # stop bit
                 self._from_device.append(byte)
+
+    def clock(self):
+        return self.cycles / self._rate
 
     def write(self, data):
         self._to_device.extend(bytes(data))

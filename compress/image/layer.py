@@ -39,15 +39,44 @@ class QuantizedLayer:
     relu: bool = True
 
     @classmethod
-    def from_float(cls, config, weights, centroids, bias=None, relu=True, *, name="layer"):
-        """Quantize a float layer onto a float codebook.
+    def from_codebook(cls, config, index, codebook, bias=None, relu=True, *, name="layer"):
+        """A float shared-weight layer → fixed point for ``config``.
 
-        Every non-zero weight takes the nearest of ``centroids`` (at most
-        ``codebook_size - 1`` non-zero values; they become indices ``1…``), zero weights stay
-        index 0. The codebook goes to fixed point with the largest ``w_frac`` that fits
-        (:func:`~eie_hw.fixedpoint.choose_frac_bits`), the bias to the activation format.
-        NaN/Inf values and too many centroids raise ``ValueError`` naming ``name``.
+        ``codebook`` holds float centroids with ``codebook[0] == 0`` (the reserved zero); a
+        codebook shorter than ``config.codebook_size`` (fewer bits) is padded with unused zeros.
+        It goes to fixed point with the largest ``w_frac`` at which every centroid in use fits
+        (:func:`~eie_hw.fixedpoint.choose_frac_bits`); the bias (zeros if ``None``) to the
+        activation format. NaN/Inf, a non-zero ``codebook[0]`` or too many centroids raise
+        :class:`ImageError` naming ``name``.
         """
+        codebook = np.asarray(codebook, dtype=np.float64).ravel()
+        index = np.asarray(index, dtype=np.int64)
+        if len(codebook) > config.codebook_size:
+            raise ImageError(f"{name}: a {len(codebook)}-entry codebook does not fit the "
+                             f"configuration's {config.codebook_size} entries "
+                             f"(weight_index_bits={config.weight_index_bits})")
+        if not np.all(np.isfinite(codebook)):
+            raise ImageError(f"{name}: codebook contains NaN or infinite values")
+        if codebook[0] != 0:
+            raise ImageError(f"{name}: codebook[0] must be 0, not {codebook[0]!r}")
+        if index.ndim != 2 or (index.size and index.max() >= len(codebook)):
+            raise ImageError(f"{name}: index must be 2-D with values below the codebook's "
+                             f"{len(codebook)} entries")
+        bias = np.zeros(index.shape[0]) if bias is None else np.asarray(bias, np.float64)
+        if not np.all(np.isfinite(bias)):
+            raise ImageError(f"{name}: bias contains NaN or infinite values")
+        padded = np.zeros(config.codebook_size)
+        padded[:len(codebook)] = codebook
+        used = padded[np.unique(index)] if index.size else padded[:1]
+        w_frac = choose_frac_bits(used, config.weight_width, what=f"{name}: centroids")
+        return cls(index.copy(), to_fixed(padded, config.weight_width, w_frac),
+                   int(w_frac), act_to_fixed(config, bias, what=f"{name}: bias"), bool(relu))
+
+    @classmethod
+    def from_float(cls, config, weights, centroids, bias=None, relu=True, *, name="layer"):
+        """Quantize a float layer onto float ``centroids`` (at most ``codebook_size - 1``
+        non-zero values; they become indices ``1…``): every non-zero weight takes the nearest
+        centroid, zero weights stay index 0; then as :meth:`from_codebook`."""
         weights = np.asarray(weights, dtype=np.float64)
         centroids = np.asarray(centroids, dtype=np.float64).ravel()
         if weights.ndim != 2:
@@ -57,14 +86,10 @@ class QuantizedLayer:
         if not 1 <= len(centroids) <= config.codebook_size - 1:
             raise ImageError(f"{name}: {len(centroids)} centroids; a codebook holds 1…"
                              f"{config.codebook_size - 1} besides the reserved zero")
-        w_frac = choose_frac_bits(centroids, config.weight_width, what=f"{name}: centroids")
-        codebook = np.zeros(config.codebook_size, dtype=np.int64)
-        codebook[1:len(centroids) + 1] = to_fixed(centroids, config.weight_width, w_frac)
         nearest = np.abs(weights[..., None] - centroids).argmin(axis=-1) + 1
         index = np.where(weights != 0, nearest, 0)
-        bias = np.zeros(weights.shape[0]) if bias is None else np.asarray(bias)
-        return cls(index, codebook, w_frac, act_to_fixed(config, bias, what=f"{name}: bias"),
-                   relu)
+        return cls.from_codebook(config, index, np.concatenate([[0.0], centroids]), bias, relu,
+                                 name=name)
 
     @property
     def n_out(self):
