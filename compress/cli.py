@@ -108,7 +108,9 @@ def compress_file(args, config):
     """``eie compress MODEL``: returns the report dictionary."""
     import numpy as np
 
-    from .export import export_model, golden_accuracy
+    from sim.golden import GoldenModel
+
+    from .export import export_model
     from .model import load_model
     from .pipeline import Settings, compress_model
     from .report import format_table, write_report
@@ -142,7 +144,7 @@ def compress_file(args, config):
         x, y = test_data
         report["accuracy"] = {"float_test": accuracy(model, x, y),
                               "compressed_pytorch_test": accuracy(compressed, x, y),
-                              "compressed_golden_test": golden_accuracy(result["image"], x, y)}
+                              "compressed_golden_test": GoldenModel(result["image"]).accuracy(x, y)}
         report["accuracy"]["test_samples"] = int(np.asarray(y).shape[0])
     write_report(args.out, report, table=format_table(result["accounting"]))
     return report

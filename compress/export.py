@@ -8,23 +8,21 @@ fail (unsupported layers, NaN, codebooks larger than the configuration, layers o
 do not fit) fails *before* the image is written, and a failure after it removes it again, so a
 failed export leaves no partial image behind.
 
-:func:`golden_accuracy` runs the bit-exact golden model on an image.
+The bit-exact accuracy of an exported image is :meth:`sim.golden.GoldenModel.accuracy`.
 """
 
 from pathlib import Path
 
 import numpy as np
-import torch
 
-from compress.image import ImageError, encode_network, save_image
-from eie_hw.fixedpoint import act_to_fixed
+from compress.image import ImageError, QuantizedLayer, encode_network, save_image
 
 from .accounting import image_accounting
 from .model import linear_chain
 from .plots import plot_sparsity, plot_weight_distributions
-from .quantize import SharedLinear, to_quantized_layer
+from .quantize import SharedLinear
 
-__all__ = ["quantized_layers", "export_model", "golden_predict", "golden_accuracy"]
+__all__ = ["quantized_layers", "export_model"]
 
 
 def quantized_layers(config, model):
@@ -40,8 +38,8 @@ def quantized_layers(config, model):
         if not np.all(np.isfinite(codebook)):
             raise ValueError(f"{label}: codebook contains NaN or infinite values")
         bias = None if module.bias is None else module.bias.detach().cpu().numpy()
-        q = to_quantized_layer(config, module.index.cpu().numpy(), codebook, bias, layer.relu,
-                               name=label)
+        q = QuantizedLayer.from_codebook(config, module.index.cpu().numpy(), codebook, bias,
+                                         layer.relu, name=label)
         q.validate(config, label)
         names.append(layer.name)
         layers.append(q)
@@ -88,19 +86,3 @@ def export_model(model, config, out_dir, *, stem="model", float_weights=None, pl
         raise
     return {"image": image, "image_path": path, "image_bytes": size, "names": names,
             "layers": layers, "accounting": accounting, "plots": figures}
-
-
-def golden_predict(image, x):
-    """Class predictions of the bit-exact golden model for float inputs ``x`` (converted with
-    :func:`~eie_hw.fixedpoint.act_to_fixed`)."""
-    from sim.golden import GoldenModel  # sim imports compress.image; keep the arrow one-way
-
-    x = np.asarray(x.numpy() if isinstance(x, torch.Tensor) else x, dtype=np.float64)
-    outputs = GoldenModel(image).run(act_to_fixed(image.config, x, what="golden-model inputs"))
-    return np.asarray(outputs).argmax(axis=1)
-
-
-def golden_accuracy(image, x, y):
-    """Top-1 accuracy of the golden model on ``(x, y)``."""
-    y = np.asarray(y.numpy() if isinstance(y, torch.Tensor) else y)
-    return float(np.mean(golden_predict(image, x) == y))

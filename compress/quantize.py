@@ -6,8 +6,8 @@ gather is a scatter-add, so the gradient of centroid ``k`` is the sum of the gra
 weights that share it, ``∂L/∂C_k = Σ_ij ∂L/∂W_ij · 1(I_ij = k)``, exactly the paper's update;
 weights stay shared and pruned weights (index 0) stay exactly zero through fine-tuning.
 
-:func:`to_quantized_layer` converts one layer to the fixed-point
-:class:`~compress.image.layer.QuantizedLayer` of an :class:`~eie_hw.config.EIEConfig`.
+:meth:`compress.image.QuantizedLayer.from_codebook` converts one layer to the fixed-point
+form of an :class:`~eie_hw.config.EIEConfig`.
 """
 
 import numpy as np
@@ -15,13 +15,10 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from compress.image.layer import QuantizedLayer
-from eie_hw.fixedpoint import act_to_fixed, choose_frac_bits, to_fixed
-
 from .kmeans import check_bits, shared_codebook
 from .prune import remove
 
-__all__ = ["SharedLinear", "quantize_model", "shared_layers", "to_quantized_layer"]
+__all__ = ["SharedLinear", "quantize_model", "shared_layers"]
 
 
 class SharedLinear(nn.Module):
@@ -122,36 +119,3 @@ def quantize_model(model, bits=4, *, init="linear", seed=0):
         shared = SharedLinear(index, codebook, bias).to(module.weight.device)
         _replace(model, name, shared)
     return model
-
-
-def to_quantized_layer(config, weight_index, codebook, bias, relu, *, name="layer"):
-    """A float shared-weight layer → fixed-point :class:`QuantizedLayer` for ``config``.
-
-    The codebook (``codebook[0] == 0``) gets the largest fraction-bit count at which every
-    centroid fits ``config.weight_width`` bits; a codebook shorter than
-    ``config.codebook_size`` (fewer bits) is padded with zeros (unused entries). The bias is
-    converted with :func:`~eie_hw.fixedpoint.act_to_fixed` (zeros if ``None``).
-    """
-    codebook = np.asarray(codebook, dtype=np.float64)
-    weight_index = np.asarray(weight_index, dtype=np.int64)
-    if len(codebook) > config.codebook_size:
-        raise ValueError(f"{name}: a {len(codebook)}-entry codebook ({int(np.log2(len(codebook)))}"
-                         f" bits) does not fit the configuration's {config.codebook_size} entries"
-                         f" (weight_index_bits={config.weight_index_bits})")
-    if not np.all(np.isfinite(codebook)):
-        raise ValueError(f"{name}: codebook contains NaN or infinite values")
-    if codebook[0] != 0:
-        raise ValueError(f"{name}: codebook[0] must be 0, not {codebook[0]!r}")
-    n_out = weight_index.shape[0]
-    bias = np.zeros(n_out) if bias is None else np.asarray(bias, dtype=np.float64)
-    if not np.all(np.isfinite(bias)):
-        raise ValueError(f"{name}: bias contains NaN or infinite values")
-    padded = np.zeros(config.codebook_size)
-    padded[:len(codebook)] = codebook
-    used = padded[np.unique(weight_index)] if weight_index.size else padded[:1]
-    w_frac = choose_frac_bits(used, config.weight_width, what=f"{name} centroids")
-    fixed = to_fixed(padded, config.weight_width, w_frac, what=f"{name} codebook")
-    return QuantizedLayer(index=weight_index.copy(), codebook=fixed.astype(np.int64),
-                          w_frac=int(w_frac),
-                          bias=act_to_fixed(config, bias, what=f"{name} bias").astype(np.int64),
-                          relu=bool(relu))

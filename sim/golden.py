@@ -11,7 +11,7 @@ asks. Layer outputs feed the next layer in physical order.
 import numpy as np
 
 from compress.image.layout import decode_layer
-from eie_hw.fixedpoint import round_shift, saturate
+from eie_hw.fixedpoint import act_to_fixed, round_shift, saturate
 
 __all__ = ["GoldenModel"]
 
@@ -63,6 +63,16 @@ class GoldenModel:
     def run(self, x):
         """Outputs of the whole network in original row order."""
         return self._image.restore_outputs(self.layer_outputs(x)[-1])
+
+    def predict(self, x):
+        """Class predictions (arg-max output) for float inputs ``x`` ``(batch, n_in)``,
+        converted to the activation format with :func:`~eie_hw.fixedpoint.act_to_fixed`."""
+        x = np.asarray(x, dtype=np.float64)
+        return self.run(act_to_fixed(self._config, x, what="golden-model inputs")).argmax(axis=-1)
+
+    def accuracy(self, x, y):
+        """Top-1 accuracy on float inputs ``x`` and integer labels ``y``."""
+        return float(np.mean(self.predict(x) == np.asarray(y)))
 
     def _run_layer(self, layer, weights, acts):
         cfg = self._config

