@@ -5,11 +5,18 @@ from amaranth.lib import wiring
 from amaranth.lib.memory import Memory
 from amaranth.lib.wiring import In, Out
 
-from .arith import saturate
 from .checks import check_config
 from .protocol import control_layout
 
-__all__ = ["ActivationUnit"]
+__all__ = ["ActivationUnit", "saturate"]
+
+
+def saturate(m, value, width):
+    """A ``width``-bit signed signal holding ``value`` clamped to that range."""
+    lo, hi = -(1 << (width - 1)), (1 << (width - 1)) - 1
+    out = Signal(signed(width))
+    m.d.comb += out.eq(Mux(value > hi, hi, Mux(value < lo, lo, value)))
+    return out
 
 
 class ActivationUnit(wiring.Component):

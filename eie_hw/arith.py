@@ -11,20 +11,13 @@ from .entry import entry_layout
 from .protocol import control_layout
 from .timing import ARITH_LATENCY
 
-__all__ = ["ArithmeticUnit", "saturate"]
-
-
-def saturate(m, value, width):
-    """A ``width``-bit signed signal holding ``value`` clamped to that range."""
-    lo, hi = -(1 << (width - 1)), (1 << (width - 1)) - 1
-    out = Signal(signed(width))
-    m.d.comb += out.eq(Mux(value > hi, hi, Mux(value < lo, lo, value)))
-    return out
+__all__ = ["ArithmeticUnit"]
 
 
 class ArithmeticUnit(wiring.Component):
     """Stages 1-4 of the arithmetic pipeline (docs/microarchitecture.md) and the PE's
-    ``codebook`` and ``acc`` memories.
+    ``codebook`` and ``acc`` memories. The addition is exact: ``acc_width`` is at least
+    ``EIEConfig.min_acc_width``, so an accumulator cannot overflow (docs/arithmetic.md).
 
     ======= ===========================================================================
     stage   work (entry issued by the stream unit in cycle ``t``)
@@ -32,7 +25,7 @@ class ArithmeticUnit(wiring.Component):
     t+1     ``row = z`` (first entry of a column) or ``previous + z + 1``; read codebook
             ``layer * codebook_size + index``
     t+2     ``product = codebook value × activation``; read ``acc[row]``
-    t+3     ``sum = sat(acc + product)``, taking the sum of the entry one or two cycles
+    t+3     ``sum = acc + product``, taking the sum of the entry one or two cycles
             ahead instead of the memory data when it has the same row (bypass)
     t+4     write ``acc[row] = sum``
     ======= ===========================================================================
@@ -121,7 +114,7 @@ class ArithmeticUnit(wiring.Component):
             m.d.comb += [acc_rd.addr.eq(row2), acc_rd.en.eq(v2)]
         m.d.comb += self.acc_data.eq(acc_rd.data)
 
-        # Stage 3: add with saturation and bypass.
+        # Stage 3: add (cannot overflow) with bypass.
         v4, row4 = Signal(), Signal(row_bits)
         sum4 = Signal(signed(cfg.acc_width))
         v5, row5 = Signal(), Signal(row_bits)
@@ -133,9 +126,7 @@ class ArithmeticUnit(wiring.Component):
             m.d.comb += base.eq(sum5)
         with m.Else():
             m.d.comb += base.eq(acc_rd.data)
-        total = Signal(signed(cfg.acc_width + 1))
-        m.d.comb += total.eq(base + prod3)
-        m.d.sync += [v4.eq(v3), row4.eq(row3), sum4.eq(saturate(m, total, cfg.acc_width))]
+        m.d.sync += [v4.eq(v3), row4.eq(row3), sum4.eq(base + prod3)]
 
         # Stage 4: write back; keep the value one more cycle for the bypass.
         m.d.sync += [v5.eq(v4), row5.eq(row4), sum5.eq(sum4)]

@@ -57,6 +57,10 @@ class CCU(wiring.Component):
         Each PE's queue-full and idle flags.
     busy, done, error, cycles, result_bank : Out
         Status; ``result_bank`` is the bank holding the last job's outputs (``n_layers % 2``).
+    broadcasts, stalls : Out
+        Performance counters of the job: activations broadcast, and COMPUTE cycles in which
+        one was ready but some queue was full (``LayerTiming.broadcasts`` and
+        ``broadcast_stalls`` summed over layers).
     """
 
     def __init__(self, config):
@@ -78,6 +82,8 @@ class CCU(wiring.Component):
             "error": Out(2),
             "cycles": Out(CYCLE_COUNTER_BITS),
             "result_bank": Out(1),
+            "broadcasts": Out(CYCLE_COUNTER_BITS),
+            "stalls": Out(CYCLE_COUNTER_BITS),
         })
 
     def elaborate(self, platform):
@@ -143,6 +149,10 @@ class CCU(wiring.Component):
             ctrl.push_column.eq(Cat(winner, cur_slot)),
             ctrl.scan_slot.eq(scan_next),
         ]
+        with m.If(push):
+            m.d.sync += self.broadcasts.eq(self.broadcasts + 1)
+        with m.If(ctrl.compute & cur_valid & lnzd.valid & any_full):
+            m.d.sync += self.stalls.eq(self.stalls + 1)
         advance = (~cur_valid | ~flags_next.any()) & (scan_next < slots)
         exhausted = ~cur_valid & (scan_next == slots)
         layer_done = exhausted & self.idle.all()
@@ -158,7 +168,8 @@ class CCU(wiring.Component):
         with m.Switch(phase):
             with m.Case(Phase.IDLE):
                 with m.If(self.start):
-                    m.d.sync += [self.done.eq(0), self.error.eq(0), self.cycles.eq(0)]
+                    m.d.sync += [self.done.eq(0), self.error.eq(0), self.cycles.eq(0),
+                                 self.broadcasts.eq(0), self.stalls.eq(0)]
                     with m.If((self.n_layers == 0) | (self.n_layers > cfg.max_layers)):
                         m.d.sync += [self.done.eq(1), self.error.eq(ERROR_N_LAYERS)]
                     with m.Else():

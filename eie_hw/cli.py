@@ -2,8 +2,8 @@
 
 ::
 
-    eie verilog --pes N [--fifo D] -o FILE.v [--stat] [--act-depth A] [--spmat-depth S]
-                [--ptr-depth P] [--bias-depth B] [--max-layers L]
+    eie verilog --pes N [--fifo D] -o FILE.v [--stat] [--no-memory-init] [--act-depth A]
+                [--spmat-depth S] [--ptr-depth P] [--bias-depth B] [--max-layers L]
 
 The sim dispatcher calls :func:`add_parser` and then ``args.func(args)``, which returns the exit
 status. ``--stat`` runs Yosys (``synth -flatten; stat -tech cmos``) and prints its report; the
@@ -35,6 +35,8 @@ def add_parser(subparsers):
         p.add_argument("--" + name.replace("_", "-"), type=int, default=None, dest=name,
                        help=text)
     p.add_argument("-o", "--output", type=Path, required=True, help="Verilog file to write")
+    p.add_argument("--no-memory-init", action="store_false", dest="memory_init",
+                   help="no initial (zero) memory contents: smaller, ~10x faster at big depths")
     p.add_argument("--stat", action="store_true",
                    help="also print a Yosys generic gate count (slow for big memories)")
     p.set_defaults(func=run)
@@ -57,7 +59,7 @@ def run(args):
     from .export import gate_count, verilog
 
     config = config_from_args(args)
-    args.output.write_text(verilog(config))
+    args.output.write_text(verilog(config, memory_init=args.memory_init))
     print(f"wrote {args.output} ({config.n_pes} PEs, fifo depth {config.fifo_depth})")
     if args.stat:
         transistors, report = gate_count(config)

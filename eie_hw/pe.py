@@ -83,7 +83,7 @@ class PE(wiring.Component):
                      stream.pt_end.eq(pointer.end), stream.pt_value.eq(pt_value)]
         pop = Signal()
         m.d.comb += [
-            pop.eq(~queue.empty & ~pt_valid),
+            pop.eq(~queue.empty & (~pt_valid | stream.pt_consumed)),
             queue.pop.eq(pop),
             pointer.rd_en.eq(pop),
             pointer.rd_addr.eq(ctrl.ptr_base + queue.head_column),

@@ -8,7 +8,7 @@ __all__ = ["ARITH_LATENCY", "init_cycles", "writeback_cycles"]
 #: Cycles from the cycle a PE issues an entry (sparse-matrix read) to the cycle its accumulator
 #: write happens, inclusive of the latter: entry issued in cycle ``t`` is written in ``t + 4``.
 #: Stages: t read spmat word; t+1 select entry, accumulate row address, read codebook;
-#: t+2 multiply, read accumulator; t+3 add and saturate (with bypass); t+4 write.
+#: t+2 multiply, read accumulator; t+3 add (with bypass); t+4 write.
 ARITH_LATENCY = 4
 
 

@@ -32,6 +32,9 @@ class EIETop(wiring.Component):
     busy, done, error, cycles : Out
         Job status: ``done`` stays high from the end of a job to the next ``START``;
         ``cycles`` counts the job's INIT + COMPUTE + WRITEBACK cycles.
+    broadcasts, stalls : Out
+        Performance counters of the job: activations broadcast, and cycles the broadcast
+        waited for a full queue.
 
     Submodules are named ``pe0`` … ``pe{n-1}`` and ``ccu``; each PE's memories are separate
     :class:`amaranth.lib.memory.Memory` instances (see :class:`~.pe.PE`).
@@ -48,6 +51,8 @@ class EIETop(wiring.Component):
             "done": Out(1),
             "error": Out(2),
             "cycles": Out(CYCLE_COUNTER_BITS),
+            "broadcasts": Out(CYCLE_COUNTER_BITS),
+            "stalls": Out(CYCLE_COUNTER_BITS),
         })
 
     @property
@@ -65,7 +70,8 @@ class EIETop(wiring.Component):
             pes.append(pe)
 
         m.d.comb += [self.busy.eq(ccu.busy), self.done.eq(ccu.done), self.error.eq(ccu.error),
-                     self.cycles.eq(ccu.cycles)]
+                     self.cycles.eq(ccu.cycles), self.broadcasts.eq(ccu.broadcasts),
+                     self.stalls.eq(ccu.stalls)]
 
         # Section: write stream.
         wr = self.write.payload

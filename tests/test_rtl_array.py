@@ -2,13 +2,15 @@
 
 import numpy as np
 import pytest
+from amaranth.sim import Simulator
 
 from compress.image.layer import QuantizedLayer
 from compress.image.network import encode_network
 from eie_hw.config import EIEConfig
+from eie_hw.top import EIETop
 from sim.cycle_model import job_timing
 from sim.golden import GoldenModel
-from sim.rtl_driver import simulate
+from sim.rtl_driver import run_job
 
 SMALL = dict(act_depth=16, spmat_depth=256, ptr_depth=256, bias_depth=64, max_layers=4)
 
@@ -39,18 +41,33 @@ def random_input(rng, config, n, *, zeros=0.4, scale=300):
 
 
 def check(image, inputs, seed, what=""):
-    """Run ``inputs`` through the RTL; compare outputs and cycle counts with the models."""
+    """Run ``inputs`` through the RTL; compare outputs, the cycle counter and the broadcast /
+    stall counters with the golden and cycle models. Returns ``[(rtl_cycles, model_cycles)]``."""
     golden = GoldenModel(image)
-    results = simulate(image, inputs)
+    dut = EIETop(image.config)
+    results = []
+
+    async def testbench(ctx):
+        for x in inputs:
+            out, cycles, error = await run_job(ctx, dut, image, x)
+            results.append((out, cycles, error, ctx.get(dut.broadcasts), ctx.get(dut.stalls)))
+
+    sim = Simulator(dut)
+    sim.add_clock(1e-8)
+    sim.add_testbench(testbench)
+    sim.run()
     cycles = []
-    for i, (x, (out, rtl_cycles, error)) in enumerate(zip(inputs, results, strict=True)):
+    for i, (x, result) in enumerate(zip(inputs, results, strict=True)):
+        out, rtl_cycles, error, broadcasts, stalls = result
         expected = golden.layer_outputs(x)[-1]
-        timing = job_timing(image, x, golden).total
+        timing = job_timing(image, x, golden)
         where = f"seed={seed} {what} job {i}"
         assert error == 0, f"{where}: error flags {error}"
         np.testing.assert_array_equal(out, expected, err_msg=f"{where}: outputs differ")
-        assert rtl_cycles == timing, f"{where}: RTL {rtl_cycles} cycles, model {timing}"
-        cycles.append((rtl_cycles, timing))
+        assert rtl_cycles == timing.total, f"{where}: RTL {rtl_cycles} cycles, model {timing.total}"
+        assert broadcasts == sum(l.broadcasts for l in timing.layers), where
+        assert stalls == sum(l.broadcast_stalls for l in timing.layers), where
+        cycles.append((rtl_cycles, timing.total))
     return cycles
 
 
@@ -121,19 +138,23 @@ def test_all_zero_input_and_reuse(seed, rng):
     check(image, inputs, seed, "zero input / reuse")
 
 
-def test_saturation(seed, rng):
-    """Accumulator and output saturation, with mixed signs (order-dependent results)."""
+def test_output_saturation(seed, rng):
+    """Outputs past both activation limits clamp; accumulators far beyond the product width."""
     cfg = small_config(n_pes=2, fifo_depth=1)
     n_in, n_out = 12, 8
     index = rng.integers(1, cfg.codebook_size, size=(n_out, n_in))
     codebook = rng.choice([cfg.weight_min, cfg.weight_max, -30000, 30000, 1, -1],
                           size=cfg.codebook_size)
-    codebook[0] = 0
+    codebook[:3] = 0, cfg.weight_max, cfg.weight_min
+    index[0], index[1] = 1, 2     # rows far past both limits
     bias = rng.choice([cfg.act_min, cfg.act_max, 0], size=n_out)
     layers = [QuantizedLayer(index, codebook, 0, bias, relu=False),
               QuantizedLayer(index[:, :n_out].copy(), codebook, 15, bias, relu=True)]
     image = encode_network(cfg, layers)
-    x = rng.choice([cfg.act_min, cfg.act_max, 20000, -20000], size=n_in)
+    x = rng.choice([cfg.act_min, cfg.act_max, 20000, -20000], size=n_in, p=[0.1, 0.5, 0.3, 0.1])
+    acc = codebook[index] @ x + bias
+    assert acc.max() > 2 ** (cfg.product_width - 1) and acc.min() < cfg.act_min, \
+        f"seed={seed}: test data does not reach the limits"
     check(image, [x], seed, "saturation")
 
 
@@ -144,3 +165,13 @@ def test_four_layers(seed, rng):
               for l, (a, b) in enumerate(zip(sizes, sizes[1:], strict=False))]
     image = encode_network(cfg, layers)
     check(image, [random_input(rng, cfg, sizes[0])], seed, "four layers")
+
+
+@pytest.mark.parametrize("n_pes", [4, 8])
+def test_balanced_rows(seed, rng, n_pes):
+    """A load-balanced row assignment (rows permuted, next layer's columns to match)."""
+    cfg = small_config(n_pes=n_pes, fifo_depth=2)
+    layers = [random_layer(rng, cfg, 30, 36, density=0.3), random_layer(rng, cfg, 36, 10)]
+    image = encode_network(cfg, layers, row_orders="balanced")
+    assert any(not np.array_equal(l.row_order, np.arange(l.n_out)) for l in image.layers)
+    check(image, [random_input(rng, cfg, 30)], seed, "balanced")

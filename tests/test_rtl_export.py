@@ -17,6 +17,15 @@ def test_verilog_has_top_and_named_memories():
         assert f"] {memory} [" in source, memory
 
 
+def test_verilog_without_memory_init():
+    with_init, without = verilog(TINY), verilog(TINY, memory_init=False)
+    assert "spmat[0] = " in with_init and "spmat[0] = " not in without
+    for memory in ("spmat", "ptr_even", "acc", "act0"):
+        assert f"] {memory} [" in without, memory
+    # Conversion with init still works afterwards (the emitter patch is undone).
+    assert verilog(TINY) == with_init
+
+
 def test_gate_count():
     transistors, report = gate_count(TINY.replace(n_pes=1, max_layers=1))
     assert transistors and transistors > 1000, report
