@@ -6,8 +6,8 @@
                 [--spmat-depth S] [--ptr-depth P] [--bias-depth B] [--max-layers L]
 
 The sim dispatcher calls :func:`add_parser` and then ``args.func(args)``, which returns the exit
-status. ``--stat`` runs Yosys (``synth -flatten; stat -tech cmos``) and prints its report; the
-memories are synthesised as flip-flops there, so use small depths with it.
+status. ``--stat`` runs Yosys (generic synthesis with the memories kept as macros, then
+``stat -tech cmos``) and prints its report.
 """
 
 import argparse

