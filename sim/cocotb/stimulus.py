@@ -17,7 +17,8 @@ from sim.cycle_model import job_timing
 from sim.golden import GoldenModel
 from sim.random_layers import random_activations, random_network
 
-__all__ = ["Job", "KINDS", "random_job", "fig2_job", "alex7_config", "alex7_job"]
+__all__ = ["Job", "KINDS", "random_job", "fig2_job", "small_config", "alex7_config",
+           "alex7_job"]
 
 #: Kinds of random job; ``random_job(kind=None)`` draws one.
 KINDS = ("mixed", "tiny", "full", "dense", "empty", "long_runs", "extreme", "multi")
@@ -35,11 +36,11 @@ class Job:
     features: dict = field(default_factory=dict)
 
     def expected(self):
-        """``(outputs, cycles)``: physical-order outputs of the last layer (the order the
-        outputs are read back) and the cycle count of the job, from the models."""
+        """``(outputs, timing)``: physical-order outputs of the last layer (the order the
+        outputs are read back) and the :class:`~sim.timing_result.JobTiming` of the job, from
+        the golden and cycle models."""
         golden = GoldenModel(self.image)
-        outputs = golden.layer_outputs(self.x)[-1]
-        return outputs, int(job_timing(self.image, self.x, golden).total)
+        return golden.layer_outputs(self.x)[-1], job_timing(self.image, self.x, golden)
 
     def describe(self):
         shapes = " -> ".join([str(self.image.layers[0].n_in)]
@@ -162,7 +163,11 @@ def random_job(config, seed, kind=None, *, tries=12):
             else:
                 scale *= 0.5
             continue
-        act_density = 0.0 if kind == "empty" and rng.random() < 0.5 else _density(rng)
+        if kind == "empty" and rng.random() < 0.5:
+            act_density = 0.0
+        else:   # mostly non-zero inputs: an all-zero input exercises little
+            r = rng.random()
+            act_density = 0.0 if r < 0.05 else 1.0 if r < 0.25 else float(rng.uniform(0.05, 1))
         x = random_activations(rng, config, sizes[0], act_density, extreme=extreme)
         job = Job(image, x, f"random-{kind}", seed)
         job.features = features(config, image, x)
@@ -196,6 +201,16 @@ def fig2_job(config, seed):
     job.features = features(config, image, x)
     job.features["pe0_entries"] = int(image.layers[0].entry_counts[0])
     return job
+
+
+def small_config(n_pes, fifo_depth=8):
+    """The small-memory configuration the tests and ``eie regress`` use for ``n_pes`` PEs:
+    layers up to 256 inputs and ``n_pes * act_depth`` (≤ 512) outputs, 4 layers, so that the
+    exported Verilog stays small."""
+    act_depth = max(8, min(32, 512 // n_pes))
+    return EIEConfig(n_pes=n_pes, fifo_depth=fifo_depth, act_depth=act_depth,
+                     spmat_depth=256 if n_pes <= 16 else 128, ptr_depth=256,
+                     bias_depth=2 * act_depth, max_layers=4)
 
 
 def alex7_config(n_pes=64, fifo_depth=8):

@@ -25,6 +25,7 @@ from cocotb.triggers import (
     with_timeout,
 )
 
+from eie_hw.protocol import Space, read_req_layout, write_layout
 from sim.rtl_driver import (
     encode_read,
     encode_write,
@@ -56,11 +57,18 @@ def random_pauses(seed, probability, length=1009):
 
 class StreamSource:
     """Drives ``valid``/``payload`` of a stream from a queue of integer payloads, idling on the
-    cycles a pause generator says ``True``."""
+    cycles a pause generator says ``True``.
 
-    def __init__(self, clk, valid, ready, payload, name):
+    ``registered_ready``: the sink's ``ready`` depends on its registers only (not on this
+    cycle's inputs), so its value after the falling edge is the one the next rising edge sees
+    and one trigger per cycle suffices (docs/protocol.md: ``write`` is ready while no job
+    runs). Otherwise ``ready`` is sampled in the ``ReadOnly`` phase after all inputs settled.
+    """
+
+    def __init__(self, clk, valid, ready, payload, name, *, registered_ready=False):
         self._clk, self._valid, self._ready, self._payload = clk, valid, ready, payload
         self.name = name
+        self._registered = registered_ready
         self._queue = deque()
         self._pause = no_pauses()
         self._wake = Event()
@@ -112,6 +120,8 @@ class StreamSource:
                 if self._driving:
                     self._valid.value = 0
                     self._driving = False
+                if self._registered:
+                    continue
             else:
                 word = self._queue[0]
                 if word is not last:
@@ -120,6 +130,11 @@ class StreamSource:
                 if not self._driving:
                     self._valid.value = 1
                     self._driving = True
+                if self._registered:
+                    if self._ready.value:
+                        self._queue.popleft()
+                        self.sent += 1
+                    continue
             await sample
             if self._driving and self._queue and self._ready.value:
                 self._queue.popleft()
@@ -173,6 +188,8 @@ class Scoreboard:
         self._drained.set()
         self.errors = []
         self.matched = 0
+        self.resetting = False
+        self.discarded = 0
 
     def expect(self, tag, values, places):
         for i, (value, place) in enumerate(zip(values, places, strict=True)):
@@ -181,6 +198,9 @@ class Scoreboard:
             self._drained.clear()
 
     def receive(self, value):
+        if self.resetting:      # a beat taken on a reset edge belongs to the aborted job
+            self.discarded += 1
+            return
         if not self._expected:
             self.errors.append(f"unexpected output {value} (nothing was requested)")
             return
@@ -193,13 +213,19 @@ class Scoreboard:
         if not self._expected:
             self._drained.set()
 
-    def check_status(self, tag, cycles, model_cycles, error, busy):
-        if error:
-            self.errors.append(f"{tag}: error flags {error}")
-        if busy:
+    def check_status(self, tag, status, timing):
+        """``status``: the RTL's outputs at ``done``; ``timing``: the cycle model's
+        :class:`~sim.timing_result.JobTiming`."""
+        if status["error"]:
+            self.errors.append(f"{tag}: error flags {status['error']}")
+        if status["busy"]:
             self.errors.append(f"{tag}: busy after done")
-        if cycles != model_cycles:
-            self.errors.append(f"{tag}: RTL counted {cycles} cycles, cycle model {model_cycles}")
+        model = {"cycles": timing.total,
+                 "broadcasts": sum(layer.broadcasts for layer in timing.layers),
+                 "stalls": sum(layer.broadcast_stalls for layer in timing.layers)}
+        for name, want in model.items():
+            if name in status and status[name] != want:
+                self.errors.append(f"{tag}: RTL {name} = {status[name]}, cycle model {want}")
 
     @property
     def pending(self):
@@ -220,31 +246,74 @@ class Scoreboard:
             raise JobFailure(f"{context}{len(errors)} mismatch(es):\n  {shown}{more}")
 
 
+class _Encoder:
+    """``encode_write`` / ``encode_read`` of :mod:`sim.rtl_driver` with the field offsets of
+    the layouts looked up once (the originals rebuild the Amaranth layout per word, ~50 µs;
+    Alex-7 loads 500k words). The first words of every batch are cross-checked against the
+    originals, so the encoding is still defined in one place only."""
+
+    def __init__(self, config):
+        self._config = config
+        self._write = [(f.offset, f.width) for _, f in write_layout(config)]
+        self._read = [(f.offset, f.width) for _, f in read_req_layout(config)]
+
+    @staticmethod
+    def _pack(fields, values):
+        word = 0
+        for (offset, width), value in zip(fields, values, strict=True):
+            if not -(1 << width) < value < (1 << width):     # as eie_hw.protocol.pack
+                raise ValueError(f"field value {value} does not fit {width} bits")
+            word |= (value & ((1 << width) - 1)) << offset
+        return word
+
+    def writes(self, words):
+        order = [name for name, _ in write_layout(self._config)]
+        assert order == ["space", "pe", "addr", "data"], order
+        out = [self._pack(self._write, (w.space.value, w.pe, w.addr, w.data)) for w in words]
+        for w, e in zip(words[:4], out, strict=False):
+            assert e == encode_write(self._config, w), "fast write encoding differs"
+        return out
+
+    def reads(self, places):
+        order = [name for name, _ in read_req_layout(self._config)]
+        assert order == ["pe", "addr"], order
+        out = [self._pack(self._read, place) for place in places]
+        for place, e in zip(places[:4], out, strict=False):
+            assert e == encode_read(self._config, *place), "fast read encoding differs"
+        return out
+
+
 class HostDriver:
     """What a host does with the array: load an image and input, start, wait, read back."""
 
     def __init__(self, tb):
         self.tb = tb
+        self.encode = _Encoder(tb.config)
 
-    async def load_and_start(self, job):
-        cfg = self.tb.config
-        words = load_transactions(job.image, job.x) + [start_transaction(job.image)]
-        self.tb.write.send([encode_write(cfg, w) for w in words])
-        await self.tb.within(self.tb.write.wait_idle(), 4 * len(words) + 100, "load")
+    async def load_and_start(self, job, inputs_only=False):
+        """Send the image and input (or, with ``inputs_only``, the input alone: the image is
+        still in the memories from the previous job) and ``START``."""
+        words = load_transactions(job.image, job.x)
+        if inputs_only:
+            words = [w for w in words if w.space == Space.ACT]
+        words.append(start_transaction(job.image))
+        self.tb.write.send(self.encode.writes(words))
+        await self.tb.within(self.tb.write.wait_idle(), 8 * len(words) + 100, "load")
         return len(words)
 
     async def wait_done(self, model_cycles):
+        """Until ``done`` rises; returns the status outputs (the performance counters
+        ``broadcasts`` and ``stalls`` too if the RTL has them)."""
         dut = self.tb.dut
         await self.tb.within(RisingEdge(dut.done), 2 * model_cycles + 100, "done")
         await ReadOnly()
-        return int(dut.cycles.value), int(dut.error.value), int(dut.busy.value)
+        return {name: int(getattr(dut, name).value) for name in self.tb.status_ports}
 
     async def read_outputs(self, job, tag, expected):
-        cfg = self.tb.config
         places = output_requests(job.image)
         self.tb.scoreboard.expect(tag, expected, places)
-        self.tb.read_req.send([encode_read(cfg, pe, addr) for pe, addr in places])
-        await self.tb.within(self.tb.scoreboard.wait_drained(), 8 * len(places) + 100,
+        self.tb.read_req.send(self.encode.reads(places))
+        await self.tb.within(self.tb.scoreboard.wait_drained(), 16 * len(places) + 100,
                              "read-back")
 
 
@@ -261,13 +330,15 @@ class TB:
         dut.rst.value = 1
         dut.read_req__valid.value = 0
         self.write = StreamSource(dut.clk, dut.write__valid, dut.write__ready,
-                                  dut.write__payload, "write")
+                                  dut.write__payload, "write", registered_ready=True)
         self.read_req = StreamSource(dut.clk, dut.read_req__valid, dut.read_req__ready,
                                      dut.read_req__payload, "read_req")
         self.read_data = StreamSink(dut.clk, dut.read_data__valid, dut.read_data__ready,
                                     dut.read_data__payload, self.scoreboard.receive, "read_data")
         self.host = HostDriver(self)
         self.jobs = 0
+        self.status_ports = [name for name in ("cycles", "error", "busy", "broadcasts", "stalls")
+                             if hasattr(dut, name)]
 
     async def start(self):
         self.clock.start()
@@ -306,22 +377,25 @@ class TB:
         self.write.clear()
         self.read_req.clear()
         self.scoreboard.clear()
+        self.scoreboard.resetting = True
         self.dut.rst.value = 1
         await ClockCycles(self.dut.clk, cycles, rising=False)
         self.dut.rst.value = 0
+        self.scoreboard.resetting = False
 
-    async def run_job(self, job, tag=None):
+    async def run_job(self, job, tag=None, *, inputs_only=False):
         """Load, start, wait and read back ``job``; every check goes to the scoreboard.
         Returns the RTL's cycle count. Raises :class:`JobFailure` on any mismatch."""
         tag = tag or f"job {self.jobs} ({job.describe()})"
         self.jobs += 1
-        expected, model_cycles = job.expected()
-        await self.host.load_and_start(job)
-        cycles, error, busy = await self.host.wait_done(model_cycles)
-        self.scoreboard.check_status(tag, cycles, model_cycles, error, busy)
+        self.log.info("%s", tag)
+        expected, timing = job.expected()
+        await self.host.load_and_start(job, inputs_only)
+        status = await self.host.wait_done(timing.total)
+        self.scoreboard.check_status(tag, status, timing)
         await self.host.read_outputs(job, tag, expected)
         self.scoreboard.raise_errors(f"{tag}: ")
-        return cycles
+        return status["cycles"]
 
     async def check_quiescent(self, settle=16):
         """End of test: nothing queued, nothing in flight, no output unaccounted for."""

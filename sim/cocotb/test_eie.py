@@ -13,9 +13,11 @@ import cocotb
 import numpy as np
 from cocotb.triggers import ClockCycles, FallingEdge, ReadOnly, RisingEdge
 
+from eie_hw.protocol import ERROR_LAYER_TABLE, ERROR_N_LAYERS, Space, pack_layer_entry
 from sim.cocotb.runner import load_job
 from sim.cocotb.stimulus import KINDS, alex7_job, fig2_job, random_job
 from sim.cocotb.tb import TB, JobFailure
+from sim.rtl_driver import Write, encode_write, layer_table
 
 
 def _setup(dut):
@@ -46,8 +48,7 @@ async def test_random(dut, kind):
         job_seed = int(rng.integers(1 << 31))
         _pauses(tb, params, rng)
         job = random_job(tb.config, job_seed, kind)
-        tb.log.info("job %d: %s", i, job.describe())
-        await tb.run_job(job)
+        await tb.run_job(job, f"job {i} ({job.describe()})")
     await tb.check_quiescent()
 
 
@@ -64,7 +65,7 @@ async def test_back_to_back(dut):
         await tb.run_job(job, f"job {i} ({job.describe()})")
         if rng.random() < 0.5:
             job.x = np.roll(job.x, 1)
-            await tb.run_job(job, f"job {i} again, new input")
+            await tb.run_job(job, f"job {i} again, new input only", inputs_only=True)
     await tb.check_quiescent()
 
 
@@ -77,7 +78,7 @@ async def test_reset_mid_job(dut, phase):
     await tb.start()
     _pauses(tb, params, rng)
     first = random_job(tb.config, int(rng.integers(1 << 31)), "full")
-    _, model_cycles = first.expected()
+    model_cycles = first.expected()[1].total
     task = cocotb.start_soon(tb.run_job(first))
     if phase == "load":
         await ClockCycles(dut.clk, int(rng.integers(1, 40)))
@@ -97,6 +98,35 @@ async def test_reset_mid_job(dut, phase):
     assert not int(dut.read_data__valid.value), "read_data valid survived reset"
     _pauses(tb, params, rng)
     await tb.run_job(random_job(tb.config, int(rng.integers(1 << 31))), "clean job")
+    await tb.check_quiescent()
+
+
+@cocotb.test()
+async def test_errors(dut):
+    """A ``START`` with 0 or too many layers, or a layer-table entry that does not fit, ends
+    the job at once with ``done`` and its error flag; the next good job passes."""
+    tb, params, seed = _setup(dut)
+    cfg = tb.config
+    rng = np.random.default_rng(seed)
+    await tb.start()
+    good = random_job(cfg, int(rng.integers(1 << 31)), "tiny")
+    entry = layer_table(good.image)[0]
+    bad_entries = [dict(entry, rows=0), dict(entry, n_in=0),
+                   dict(entry, bias_base=cfg.bias_depth - entry["rows"] + 1)]
+    cases = [([Write(Space.START, 0, 0, 0)], ERROR_N_LAYERS),
+             ([Write(Space.START, 0, 0, cfg.max_layers + 1)], ERROR_N_LAYERS)]
+    cases += [([Write(Space.LAYER, 0, 0, pack_layer_entry(cfg, **bad)),
+                Write(Space.START, 0, 0, 1)], ERROR_LAYER_TABLE) for bad in bad_entries]
+    for words, flag in cases:
+        tb.write.send([encode_write(cfg, w) for w in words])
+        await tb.within(tb.write.wait_idle(), 100, "write")
+        await ClockCycles(dut.clk, 4)
+        await ReadOnly()
+        status = (int(dut.done.value), int(dut.busy.value), int(dut.error.value))
+        assert status == (1, 0, flag), f"{words}: (done, busy, error) = {status}, want {flag}"
+        await FallingEdge(dut.clk)
+    _pauses(tb, params, rng)
+    await tb.run_job(good, "good job after errors")
     await tb.check_quiescent()
 
 

