@@ -1,7 +1,7 @@
 """The frame engine: receives request frames (:mod:`boards.frame`), checks them and drives
 :class:`eie_hw.top.EIETop`'s streams; answers every frame."""
 
-from amaranth import Array, Const, Module, Mux, Signal, signed
+from amaranth import Array, Cat, Const, Module, Mux, Signal, signed
 from amaranth.lib import stream, wiring
 from amaranth.lib.memory import Memory
 from amaranth.lib.wiring import In, Out
@@ -102,7 +102,7 @@ class FrameEngine(wiring.Component):
         with m.Switch(w_view.space):
             for space, (depth, bits) in limits.items():
                 with m.Case(space):
-                    data_ok = (w_view.data[bits:] == 0) if bits < wl["data"].shape.width else 1
+                    data_ok = (w_view.data[bits:] == 0) if bits < wl["data"].width else 1
                     m.d.comb += w_ok.eq((w_view.addr < depth) & data_ok)
             with m.Default():
                 m.d.comb += w_ok.eq(0)
@@ -198,7 +198,7 @@ class FrameEngine(wiring.Component):
                 wp = self.write.payload
                 m.d.comb += [buf_r.addr.eq(3), self.write.valid.eq(1),
                              wp.space.eq(Space.START), wp.pe.eq(0), wp.addr.eq(0),
-                             wp.data.eq(word[:8].cat(buf_r.data))]
+                             wp.data.eq(Cat(word[:8], buf_r.data))]
                 with m.If(self.write.ready):
                     m.next = "HDR_CMD"
 
@@ -222,7 +222,7 @@ class FrameEngine(wiring.Component):
                     m.d.sync += ptr.eq(ptr + 1)
                     m.next = "LATCH"
             with m.State("LATCH"):
-                m.d.sync += word.eq(word[8:].cat(buf_r.data))
+                m.d.sync += word.eq(Cat(word[8:], buf_r.data))
                 m.next = "FETCH"
                 with m.If(byte_idx == word_len):
                     m.d.sync += byte_idx.eq(0)

@@ -16,8 +16,9 @@ from .frame import Command, FrameFormat, SlipReader, Status
 __all__ = ["DeviceError", "DeviceStatus", "RunResult", "EIEDevice"]
 
 
-class DeviceError(Exception):
-    """The device refused a request, did not answer, or does not match the image."""
+class DeviceError(OSError):
+    """The device refused a request, did not answer, or does not match the image (an
+    ``OSError``, like the serial port's own errors, so ``eie`` reports it as one)."""
 
 
 @dataclass(frozen=True)
@@ -47,7 +48,9 @@ class EIEDevice:
     timeout : float
         Seconds to wait for each response.
     retries : int
-        Times a request is repeated after a lost or corrupted response.
+        Times a request is repeated after a lost or corrupted response, or when the device
+        saw it corrupted (``CRC``/``FRAME``). A repeated ``START`` whose first copy did start
+        the job gets ``BUSY``.
     """
 
     def __init__(self, transport, config, *, timeout=1.0, retries=2):
@@ -85,11 +88,13 @@ class EIEDevice:
             self._seq = (self._seq + 1) & 0xFF
             self._transport.write(self._format.request(cmd, self._seq, payload))
             resp = self._response(self._seq)
-            if resp is not None:
+            # A request damaged on the way had no effect: sending it again is safe.
+            if resp is not None and resp.status not in (Status.CRC, Status.FRAME):
                 break
         else:
-            raise DeviceError(f"no valid response to {Command(cmd).name} after "
-                              f"{self._retries + 1} attempts")
+            what = "no valid response" if resp is None else f"{resp.status.name} error"
+            raise DeviceError(f"{what} to {Command(cmd).name} after {self._retries + 1} "
+                              f"attempts; check the port, baud rate and bitstream")
         if check and resp.status != Status.OK:
             raise DeviceError(f"{Command(cmd).name} refused: {resp.status.name}")
         return resp

@@ -1,7 +1,10 @@
 """Gateware side of the frame layer (:mod:`boards.frame`): SLIP encoding of response bodies
 with their CRC, and the CRC step as an Amaranth expression."""
 
-from amaranth import Module, Mux, Signal
+import operator
+from functools import reduce
+
+from amaranth import Cat, Module, Mux, Signal
 from amaranth.lib import data, stream, wiring
 from amaranth.lib.wiring import In, Out
 
@@ -10,9 +13,22 @@ from .frame import CRC_INIT, END, ESC, ESC_END, ESC_ESC, crc16_step
 __all__ = ["crc16_next", "token_layout", "FrameEncoder"]
 
 
+def _int_mux(sel, a, b):
+    return a if sel else b
+
+
 def crc16_next(crc, byte):
-    """The CRC register after ``byte`` (Amaranth values; same function as the host's)."""
-    return crc16_step(crc, byte, Mux)
+    """The CRC register after ``byte`` (Amaranth values; the host's function, flattened).
+
+    The CRC step is linear over GF(2), so each next bit is the XOR of the ``crc`` and ``byte``
+    bits whose unit vectors :func:`~boards.frame.crc16_step` maps onto it. (Unrolling the
+    bit-serial form as nested ``Mux`` expressions would copy ``crc`` 3⁸ times.)"""
+    bits = []
+    for i in range(16):
+        terms = [crc[j] for j in range(16) if crc16_step(1 << j, 0, _int_mux) >> i & 1]
+        terms += [byte[j] for j in range(8) if crc16_step(0, 1 << j, _int_mux) >> i & 1]
+        bits.append(reduce(operator.xor, terms))
+    return Cat(*bits)
 
 
 #: One token of a response body: a byte (``first`` opens the frame), or ``end`` (close the

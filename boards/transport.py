@@ -24,8 +24,8 @@ class Transport(abc.ABC):
         """The transport's time in seconds (timeouts are measured in it)."""
         return time.monotonic()
 
-    def close(self):
-        pass
+    def close(self):  # noqa: B027 -- optional hook: most transports hold nothing to close
+        """Release the transport."""
 
     def __enter__(self):
         return self
@@ -87,7 +87,6 @@ class SimulationTransport(Transport):
         self.dut = EIELink(config, divisor=divisor) if uart else EIEByteLink(config)
         self._to_device, self._from_device = deque(), bytearray()
         self.cycles = 0
-        self._sim_cycles = 0
         self._sim = Simulator(self.dut)
         self._sim.add_clock(1e-8)
         if uart:
@@ -96,11 +95,6 @@ class SimulationTransport(Transport):
         else:
             self._sim.add_testbench(self._drive_stream, background=True)
             self._sim.add_testbench(self._sample_stream, background=True)
-        self._sim.add_process(self._count)
-
-    async def _count(self, ctx):
-        async for _ in ctx.tick():
-            self.cycles += 1
 
     async def _drive_stream(self, ctx):
         rx = self.dut.rx
@@ -134,7 +128,8 @@ class SimulationTransport(Transport):
     async def _sample_pin(self, ctx):
         div = self._divisor
         while True:
-            await ctx.tick().until(~self.dut.tx)            # start bit
+            while ctx.get(self.dut.tx):                      # wait for a start bit
+                await ctx.tick()
             await ctx.tick().repeat(div // 2)
             byte = 0
             for i in range(8):
@@ -160,5 +155,5 @@ class SimulationTransport(Transport):
 
     def run(self, cycles):
         """Advance the simulation by ``cycles`` clock cycles."""
-        self._sim_cycles += cycles
-        self._sim.run_until(self._sim_cycles * 1e-8)
+        self.cycles += cycles
+        self._sim.run_until(self.cycles * 1e-8)

@@ -3,7 +3,7 @@
 Both take ``divisor``, the clock cycles per bit (``round(clk_freq / baud)``, at least 2).
 """
 
-from amaranth import Module, Signal
+from amaranth import Cat, Const, Module, Signal
 from amaranth.lib import stream, wiring
 from amaranth.lib.cdc import FFSynchronizer
 from amaranth.lib.wiring import In, Out
@@ -89,7 +89,7 @@ class UARTRx(wiring.Component):
                 with m.If(timer != 0):
                     m.d.sync += timer.eq(timer - 1)
                 with m.Else():
-                    m.d.sync += [timer.eq(div - 1), shreg.eq(shreg[1:].cat(rx))]
+                    m.d.sync += [timer.eq(div - 1), shreg.eq(Cat(shreg[1:], rx))]
                     m.d.sync += bit.eq(bit + 1)
                     with m.If(bit == 7):
                         m.next = "STOP"
@@ -141,5 +141,6 @@ class UARTTx(wiring.Component):
             with m.If(timer != 0):
                 m.d.sync += timer.eq(timer - 1)
             with m.Else():
-                m.d.sync += [timer.eq(div - 1), bits.eq(bits[1:].cat(1)), left.eq(left - 1)]
+                m.d.sync += [timer.eq(div - 1), bits.eq(Cat(bits[1:], Const(1, 1))),
+                             left.eq(left - 1)]
         return m

@@ -1,0 +1,66 @@
+"""The supported boards and their EIE configurations.
+
+A board configuration keeps the paper's arithmetic (16-bit activations and weights, 4-bit
+indices, 64-bit sparse-matrix words) and sizes the memories so that every PE's memories fit the
+device's block RAM: each PE has nine memories (two pointer banks, sparse matrix, codebook,
+accumulators, two activation banks, biases, queue), so the count of RAM blocks, not their
+size, limits small devices.
+"""
+
+from dataclasses import dataclass
+
+from amaranth_boards.icebreaker import ICEBreakerPlatform
+from amaranth_boards.ulx3s import ULX3S_85F_Platform
+
+from eie_hw.config import EIEConfig
+
+__all__ = ["Board", "BOARDS", "get_board"]
+
+
+@dataclass(frozen=True)
+class Board:
+    """One supported board.
+
+    ``memories`` are the :class:`EIEConfig` fields every configuration of the board uses;
+    ``default_pes`` is the largest PE count measured to fit (docs/boards.md); ``freq`` is the
+    clock the design runs at (``None``: the board oscillator, else an ECP5 PLL).
+    """
+
+    name: str
+    platform: type
+    default_pes: int
+    memories: dict
+    freq: float | None
+    synth_opts: str = ""
+
+    def config(self, n_pes=None):
+        return EIEConfig(n_pes=n_pes or self.default_pes, **self.memories)
+
+    def make_platform(self):
+        return self.platform()
+
+    def clock_hz(self, freq=None):
+        return freq or self.freq or self.platform().default_clk_frequency
+
+
+BOARDS = {
+    "icebreaker": Board(
+        name="icebreaker", platform=ICEBreakerPlatform, default_pes=2,
+        memories=dict(fifo_depth=4, act_depth=64, spmat_depth=256, ptr_depth=256,
+                      bias_depth=64, max_layers=2),
+        freq=None, synth_opts="-dsp"),
+    "ulx3s-85f": Board(
+        name="ulx3s-85f", platform=ULX3S_85F_Platform, default_pes=32,
+        memories=dict(fifo_depth=8, act_depth=32, spmat_depth=512, ptr_depth=256,
+                      bias_depth=64, max_layers=4),
+        # 32 PEs place at ~25 MHz (docs/boards.md): 100 MHz is out of reach with this RTL, so
+        # the PLL makes 20 MHz; `eie build --freq` asks for another clock.
+        freq=20e6),
+}
+
+
+def get_board(name):
+    try:
+        return BOARDS[name]
+    except KeyError:
+        raise ValueError(f"unknown board {name!r}; choose from {', '.join(BOARDS)}") from None

