@@ -129,6 +129,20 @@ def _torch_threads(n):
         torch.set_num_threads(previous)
 
 
+def _pe_balance(config, index):
+    """Entries per PE (padding included) under ``i mod N`` and the balanced row order."""
+    from compress.image.balance import balanced_row_order, pe_loads
+
+    result = {}
+    for name, order in (("i_mod_n", None),
+                        ("balanced", balanced_row_order(index, config.n_pes,
+                                                        config.max_zero_run))):
+        loads = pe_loads(index, config.n_pes, config.max_zero_run, order)
+        result[name] = {"max": int(loads.max()), "mean": float(loads.mean()),
+                        "max_over_mean": float(loads.max() / loads.mean())}
+    return result
+
+
 def run_digits_demo(out_dir, config, quick=False, *, cache_dir=None, seed=0, progress=True,
                     threads=1, balance=False):
     """Run the demo, write ``out_dir/{digits.eie, report.json, report.txt, *.png}`` and return
@@ -172,6 +186,7 @@ def run_digits_demo(out_dir, config, quick=False, *, cache_dir=None, seed=0, pro
     layers = []
     for a, q, name in zip(acc_table["layers"], result["layers"], result["names"], strict=True):
         layers.append({**a, "w_frac": q.w_frac, "relu": q.relu,
+                       "pe_entries": _pe_balance(config, q.index),
                        "sparsity": info["sparsity"][name]})
     report = {
         "demo": "digits", "quick": quick, "seed": seed, "config": config.to_dict(),
