@@ -13,6 +13,8 @@ Every width below is derived from :class:`~eie_hw.config.EIEConfig`. The Python 
 board driver puts on the streams.
 """
 
+import functools
+
 from amaranth import signed
 from amaranth.lib import data, enum
 from amaranth.utils import ceil_log2
@@ -57,6 +59,7 @@ def column_bits(config):
     return _bits(config.n_pes * config.act_depth - 1)
 
 
+@functools.cache
 def layer_layout(config):
     """One layer-table entry. ``n_in`` inputs, ``rows`` = ``ceil(n_out / n_pes)``, the
     layer's first pointer address and bias address, its ``w_frac`` and ReLU flag."""
@@ -83,6 +86,7 @@ def data_bits(config):
                layer_layout(config).size, _bits(config.max_layers))
 
 
+@functools.cache
 def write_layout(config):
     return data.StructLayout({
         "space": Space,
@@ -92,6 +96,7 @@ def write_layout(config):
     })
 
 
+@functools.cache
 def read_req_layout(config):
     return data.StructLayout({
         "pe": pe_bits(config),
@@ -99,6 +104,7 @@ def read_req_layout(config):
     })
 
 
+@functools.cache
 def control_layout(config):
     """What the CCU tells every PE each cycle (internal; not part of the host protocol)."""
     lay = layer_layout(config)
@@ -121,16 +127,20 @@ def control_layout(config):
     })
 
 
+@functools.cache
+def _fields(layout):
+    return tuple((name, field.offset, field.width) for name, field in layout)
+
+
 def pack(layout, **fields):
     """The integer whose bits hold ``fields`` at their places in ``layout``."""
     value = 0
-    for name, field in layout:
+    for name, offset, width in _fields(layout):
         v = fields.pop(name, 0)
         v = v.value if isinstance(v, enum.Enum) else int(v)
-        width = field.width
         if not -(1 << width) < v < (1 << width):
             raise ValueError(f"field {name}={v} does not fit {width} bits")
-        value |= (v & ((1 << width) - 1)) << field.offset
+        value |= (v & ((1 << width) - 1)) << offset
     if fields:
         raise ValueError(f"unknown field(s) {', '.join(fields)}")
     return value

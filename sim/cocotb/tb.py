@@ -25,7 +25,7 @@ from cocotb.triggers import (
     with_timeout,
 )
 
-from eie_hw.protocol import Space, read_req_layout, write_layout
+from eie_hw.protocol import Space
 from sim.rtl_driver import (
     encode_read,
     encode_write,
@@ -246,49 +246,11 @@ class Scoreboard:
             raise JobFailure(f"{context}{len(errors)} mismatch(es):\n  {shown}{more}")
 
 
-class _Encoder:
-    """``encode_write`` / ``encode_read`` of :mod:`sim.rtl_driver` with the field offsets of
-    the layouts looked up once (the originals rebuild the Amaranth layout per word, ~50 µs;
-    Alex-7 loads 500k words). The first words of every batch are cross-checked against the
-    originals, so the encoding is still defined in one place only."""
-
-    def __init__(self, config):
-        self._config = config
-        self._write = [(f.offset, f.width) for _, f in write_layout(config)]
-        self._read = [(f.offset, f.width) for _, f in read_req_layout(config)]
-
-    @staticmethod
-    def _pack(fields, values):
-        word = 0
-        for (offset, width), value in zip(fields, values, strict=True):
-            if not -(1 << width) < value < (1 << width):     # as eie_hw.protocol.pack
-                raise ValueError(f"field value {value} does not fit {width} bits")
-            word |= (value & ((1 << width) - 1)) << offset
-        return word
-
-    def writes(self, words):
-        order = [name for name, _ in write_layout(self._config)]
-        assert order == ["space", "pe", "addr", "data"], order
-        out = [self._pack(self._write, (w.space.value, w.pe, w.addr, w.data)) for w in words]
-        for w, e in zip(words[:4], out, strict=False):
-            assert e == encode_write(self._config, w), "fast write encoding differs"
-        return out
-
-    def reads(self, places):
-        order = [name for name, _ in read_req_layout(self._config)]
-        assert order == ["pe", "addr"], order
-        out = [self._pack(self._read, place) for place in places]
-        for place, e in zip(places[:4], out, strict=False):
-            assert e == encode_read(self._config, *place), "fast read encoding differs"
-        return out
-
-
 class HostDriver:
     """What a host does with the array: load an image and input, start, wait, read back."""
 
     def __init__(self, tb):
         self.tb = tb
-        self.encode = _Encoder(tb.config)
 
     async def load_and_start(self, job, inputs_only=False):
         """Send the image and input (or, with ``inputs_only``, the input alone: the image is
@@ -297,7 +259,7 @@ class HostDriver:
         if inputs_only:
             words = [w for w in words if w.space == Space.ACT]
         words.append(start_transaction(job.image))
-        self.tb.write.send(self.encode.writes(words))
+        self.tb.write.send([encode_write(self.tb.config, w) for w in words])
         await self.tb.within(self.tb.write.wait_idle(), 8 * len(words) + 100, "load")
         return len(words)
 
@@ -312,7 +274,7 @@ class HostDriver:
     async def read_outputs(self, job, tag, expected):
         places = output_requests(job.image)
         self.tb.scoreboard.expect(tag, expected, places)
-        self.tb.read_req.send(self.encode.reads(places))
+        self.tb.read_req.send([encode_read(self.tb.config, *p) for p in places])
         await self.tb.within(self.tb.scoreboard.wait_drained(), 16 * len(places) + 100,
                              "read-back")
 
