@@ -35,3 +35,37 @@ TABLE_III = (
     BenchmarkLayer("NT-Wd", 600, 8791, 0.11, 1.0, 13.9, 13.0),
     BenchmarkLayer("NT-LSTM", 1201, 2400, 0.10, 1.0, 7.5, 6.5),
 )
+
+
+#: Fig. 2/3: the non-zeros (row, column) PE 0 of 4 holds in the 16 × 8 example matrix, in
+#: storage order (column by column, rows ascending); Fig. 3 lists their virtual weights.
+FIG2_PE0_NONZEROS = ((0, 0), (8, 0), (12, 0), (4, 1), (0, 2), (12, 2), (0, 4), (4, 4), (0, 5),
+                     (12, 5), (0, 6), (8, 7), (12, 7))
+#: Fig. 2: the non-zero input activations a2, a4, a5, a7.
+FIG2_NONZERO_INPUTS = (2, 4, 5, 7)
+
+
+def fig2_example(config, rng):
+    """The paper's Fig. 2 example for 4 PEs: ``(layer, x)``. PE 0's rows (0, 4, 8, 12) hold
+    exactly the non-zeros of Fig. 3 (13 entries, column 3 empty); the other rows get 1–4 random
+    non-zeros (the figure leaves their values unnamed); weights, biases and a2, a4, a5, a7 are
+    random (seeded by ``rng``), the other inputs zero."""
+    import numpy as np
+
+    from compress.image.layer import QuantizedLayer
+
+    if config.n_pes != 4:
+        raise ValueError(f"the Fig. 2 example needs n_pes=4, not {config.n_pes}")
+    nonzero = np.zeros((16, 8), dtype=bool)
+    for row, col in FIG2_PE0_NONZEROS:
+        nonzero[row, col] = True
+    for row in range(16):
+        if row % 4:
+            nonzero[row, rng.choice(8, size=int(rng.integers(1, 5)), replace=False)] = True
+    index = np.where(nonzero, rng.integers(1, config.codebook_size, size=(16, 8)), 0)
+    codebook = rng.integers(-300, 301, size=config.codebook_size)
+    codebook[0] = 0
+    layer = QuantizedLayer(index, codebook, 8, rng.integers(-100, 101, size=16), relu=True)
+    x = np.zeros(8, dtype=np.int64)
+    x[list(FIG2_NONZERO_INPUTS)] = rng.integers(1, 400, size=4) * rng.choice([-1, 1], size=4)
+    return layer, x

@@ -1,11 +1,10 @@
 """Storage accounting: entry counts, Huffman figures and the .eie file size on disk."""
 
-import heapq
 import struct
-from collections import Counter
 
 import numpy as np
 import pytest
+from oracles import optimal_stream_bits
 
 from compress.accounting import image_accounting
 from compress.huffman import huffman_code, table_bits
@@ -26,20 +25,6 @@ def _padded_entries(config, index):
                 total += (local - previous - 1) // (config.max_zero_run + 1) + 1
                 previous = local
     return total
-
-
-def _huffman_cost(symbols):
-    counts = Counter(symbols)
-    if len(counts) == 1:
-        return len(symbols)
-    heap = list(counts.values())
-    heapq.heapify(heap)
-    cost = 0
-    while len(heap) > 1:
-        merged = heapq.heappop(heap) + heapq.heappop(heap)
-        cost += merged
-        heapq.heappush(heap, merged)
-    return cost
 
 
 @pytest.mark.parametrize("n_pes", [1, 4, 8])
@@ -77,9 +62,9 @@ def test_accounting_matches_layers_and_file(rng, tmp_path, n_pes):
         codes = np.concatenate(enc.entries).astype(np.int64)
         weights = list(codes & (config.codebook_size - 1))
         runs = list(codes >> config.weight_index_bits)
-        assert a["pqh"]["weight_bits"] == _huffman_cost(weights) + table_bits(
+        assert a["pqh"]["weight_bits"] == optimal_stream_bits(weights) + table_bits(
             huffman_code(weights), config.codebook_size)
-        assert a["pqh"]["index_bits"] == _huffman_cost(runs) + table_bits(
+        assert a["pqh"]["index_bits"] == optimal_stream_bits(runs) + table_bits(
             huffman_code(runs), config.max_zero_run + 1)
 
     for key in ("weight_bits", "index_bits", "codebook_bits", "bias_bits", "pointer_bits"):

@@ -1,11 +1,11 @@
 """Canonical Huffman coding: round trips, prefix codes, optimal length."""
 
-import heapq
 from collections import Counter
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from oracles import optimal_prefix_code_bits
 
 from compress.huffman import HuffmanCode, decode, encode, huffman_code, table_bits
 
@@ -21,21 +21,6 @@ def test_round_trip(symbols):
     assert decode(data, n_bits, code) == symbols
 
 
-def _optimal_cost(counts):
-    """Independent oracle: the cost of an optimal prefix code is the sum of the internal-node
-    weights of any Huffman merge order."""
-    if len(counts) <= 1:
-        return sum(counts.values())
-    heap = list(counts.values())
-    heapq.heapify(heap)
-    cost = 0
-    while len(heap) > 1:
-        merged = heapq.heappop(heap) + heapq.heappop(heap)
-        cost += merged
-        heapq.heappush(heap, merged)
-    return cost
-
-
 @settings(max_examples=200, deadline=None)
 @given(streams)
 def test_code_is_prefix_free_complete_and_optimal(symbols):
@@ -48,7 +33,7 @@ def test_code_is_prefix_free_complete_and_optimal(symbols):
     if len(counts) > 1:
         assert sum(2.0 ** -n for n in code.lengths.values()) == pytest.approx(1.0)
     _, n_bits, _ = encode(symbols, code)
-    assert n_bits == code.encoded_bits(counts) == _optimal_cost(counts)
+    assert n_bits == code.encoded_bits(counts) == optimal_prefix_code_bits(counts)
 
 
 def test_canonical_order():

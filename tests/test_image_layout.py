@@ -8,10 +8,10 @@ from hypothesis import strategies as st
 from compress.image import ImageError, QuantizedLayer, decode_layer, encode_layer
 from eie_hw.config import EIEConfig
 from eie_hw.entry import entries_to_words, unpack_entries, words_to_entries
+from sim.paper import FIG2_PE0_NONZEROS
 
 # Fig. 2 of the EIE paper: the non-zeros PE0 holds (rows 0, 4, 8, 12 of the 16 × 8 matrix).
-FIG2_PE0 = [(0, 0), (8, 0), (12, 0), (4, 1), (0, 2), (12, 2), (0, 4), (4, 4), (0, 5), (12, 5),
-            (0, 6), (8, 7), (12, 7)]
+FIG2_PE0 = FIG2_PE0_NONZEROS
 
 
 def layer_from(index, config):

@@ -10,6 +10,7 @@ from eie_hw.config import EIEConfig
 from eie_hw.top import EIETop
 from sim.cycle_model import job_timing
 from sim.golden import GoldenModel
+from sim.paper import FIG2_PE0_NONZEROS, fig2_example
 from sim.rtl_driver import run_job
 
 SMALL = dict(act_depth=16, spmat_depth=256, ptr_depth=256, bias_depth=64, max_layers=4)
@@ -71,28 +72,11 @@ def check(image, inputs, seed, what=""):
     return cycles
 
 
-def fig2_layer(config, rng):
-    """The paper's Fig. 2 example: a 16 × 8 matrix on 4 PEs. PE 0's rows (0, 4, 8, 12) are the
-    ones of Fig. 3 (13 entries, column 3 empty); the other rows have a similar sparsity."""
-    nonzero = np.zeros((16, 8), dtype=bool)
-    for row, col in [(0, 0), (8, 0), (12, 0), (4, 1), (0, 2), (12, 2), (0, 4), (4, 4), (0, 5),
-                     (12, 5), (0, 6), (8, 7), (12, 7)]:
-        nonzero[row, col] = True
-    for row in range(16):
-        if row % 4:
-            nonzero[row, rng.choice(8, size=int(rng.integers(1, 5)), replace=False)] = True
-    index = np.where(nonzero, rng.integers(1, config.codebook_size, size=(16, 8)), 0)
-    codebook = rng.integers(-300, 301, size=config.codebook_size)
-    codebook[0] = 0
-    return QuantizedLayer(index, codebook, 8, rng.integers(-100, 101, size=16), relu=True)
-
-
 def test_fig2_example(seed, rng):
     cfg = small_config(n_pes=4, fifo_depth=8)
-    image = encode_network(cfg, [fig2_layer(cfg, rng)])
-    assert image.layers[0].entry_counts[0] == 13
-    x = np.zeros(8, dtype=np.int64)
-    x[[2, 4, 5, 7]] = rng.integers(1, 400, size=4) * rng.choice([-1, 1], size=4)
+    layer, x = fig2_example(cfg, rng)
+    image = encode_network(cfg, [layer])
+    assert image.layers[0].entry_counts[0] == len(FIG2_PE0_NONZEROS)
     check(image, [x], seed, "fig2")
 
 

@@ -15,6 +15,7 @@ from eie_hw.config import EIEConfig
 from eie_hw.entry import unpack_entries
 from sim.cycle_model import job_timing
 from sim.golden import GoldenModel
+from sim.paper import fig2_example
 from sim.random_layers import random_activations, random_network
 
 __all__ = ["Job", "KINDS", "random_job", "fig2_job", "small_config", "alex7_config",
@@ -176,27 +177,9 @@ def random_job(config, seed, kind=None, *, tries=12):
 
 
 def fig2_job(config, seed):
-    """The paper's Fig. 2 example: a 16 × 8 matrix on 4 PEs, input
-    ``a = (0, 0, a2, 0, a4, a5, 0, a7)``. PE 0's rows (0, 4, 8, 12) hold the non-zeros of Fig. 3
-    (13 entries, column 3 empty); the other PEs' rows get random non-zeros (the figure leaves
-    their values unnamed); weights, biases and a2…a7 are random."""
-    if config.n_pes != 4:
-        raise ValueError(f"the Fig. 2 example needs n_pes=4, not {config.n_pes}")
-    rng = np.random.default_rng(seed)
-    nonzero = np.zeros((16, 8), dtype=bool)
-    for row, col in [(0, 0), (8, 0), (12, 0), (4, 1), (0, 2), (12, 2), (0, 4), (4, 4), (0, 5),
-                     (12, 5), (0, 6), (8, 7), (12, 7)]:
-        nonzero[row, col] = True
-    for row in range(16):
-        if row % 4:
-            nonzero[row, rng.choice(8, size=int(rng.integers(1, 5)), replace=False)] = True
-    index = np.where(nonzero, rng.integers(1, config.codebook_size, size=(16, 8)), 0)
-    codebook = rng.integers(-300, 301, size=config.codebook_size)
-    codebook[0] = 0
-    layer = QuantizedLayer(index, codebook, 8, rng.integers(-100, 101, size=16), relu=True)
+    """The paper's Fig. 2 example (:func:`sim.paper.fig2_example`) as a job."""
+    layer, x = fig2_example(config, np.random.default_rng(seed))
     image = encode_network(config, [layer])
-    x = np.zeros(8, dtype=np.int64)
-    x[[2, 4, 5, 7]] = rng.integers(1, 400, size=4) * rng.choice([-1, 1], size=4)
     job = Job(image, x, "fig2", seed)
     job.features = features(config, image, x)
     job.features["pe0_entries"] = int(image.layers[0].entry_counts[0])
