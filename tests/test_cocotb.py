@@ -83,3 +83,11 @@ def test_alex7(seed):
     result = json.loads((test_dir / "alex7.json").read_text())
     print(f"Alex-7: {result}")
     assert result["rtl_cycles"] > 0
+
+
+@pytest.mark.skipif(not _available("verilator"), reason="verilator is not installed")
+def test_regression_few_hundred(seed):
+    """A few hundred constrained-random jobs of every kind on one build, as `eie regress`
+    runs them (seeds ``seed … seed + 299``); any mismatch fails with its seed."""
+    built = _build("verilator", "n16-f1")
+    run(built, "test_regress", built.directory / "runs" / "regress-ci", seed=seed, count=300)
