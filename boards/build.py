@@ -49,7 +49,8 @@ def prepare(board, config, *, baud=115200, freq=None):
     platform = board.make_platform()
     top = BoardTop(config, baud=baud, freq=freq or board.freq)
     # Debug Verilog is a second Yosys run over the whole design: not needed for a build.
-    overrides = {"nextpnr_opts": f"--report {NAME}.report.json", "debug_verilog": False}
+    overrides = {"nextpnr_opts": f"--report {NAME}.report.json {board.nextpnr_opts}".strip(),
+                 "debug_verilog": False}
     if board.synth_opts:
         overrides["synth_opts"] = board.synth_opts
     return platform, top, overrides

@@ -7,6 +7,7 @@ from amaranth.lib.wiring import In, Out
 
 from .checks import check_config
 from .protocol import control_layout
+from .timing import INIT_LATENCY, WRITEBACK_LATENCY
 
 __all__ = ["ActivationUnit", "saturate"]
 
@@ -22,10 +23,13 @@ def saturate(m, value, width):
 class ActivationUnit(wiring.Component):
     """The ``act0``, ``act1`` and ``bias`` memories of a PE and the INIT / WRITEBACK phases.
 
-    * INIT (``ctrl.init``): in the cycle with row counter ``r < rows`` read
-      ``bias[bias_base + r]``; the next cycle write ``acc[r] = bias << w_frac``.
-    * WRITEBACK (``ctrl.wb``): in the cycle with ``r < rows`` read ``acc[r]``; the next cycle
-      write ``dest[r] = relu?(sat_act(round_shift(acc, w_frac)))`` (docs/arithmetic.md).
+    * Bias initialisation (``ctrl.init``: INIT, or WRITEBACK with a next layer): in the cycle
+      with row counter ``r < init_rows`` read ``bias[init_bias_base + r]``; register it the
+      next cycle; write ``acc[r] = bias << init_w_frac`` the cycle after (``INIT_LATENCY``).
+    * WRITEBACK (``ctrl.wb``): in the cycle with ``r < rows`` read ``acc[r]``; register it;
+      round and shift by ``w_frac`` and register; saturate, ReLU and write ``dest[r]`` in
+      cycle ``r + WRITEBACK_LATENCY`` (docs/arithmetic.md). The accumulator read of row
+      ``r`` precedes the bias write of row ``r``, so both run in the same phase.
     * Slot scan (``ctrl.scan_en``): read slot ``scan_slot`` of the source bank; ``act_data``
       shows it from the next cycle until the next read.
 
@@ -75,6 +79,7 @@ class ActivationUnit(wiring.Component):
         })
 
     def elaborate(self, platform):
+        assert (INIT_LATENCY, WRITEBACK_LATENCY) == (2, 3), "the stages below implement these"
         cfg = self._config
         ctrl = self.ctrl
         m = Module()
@@ -90,32 +95,37 @@ class ActivationUnit(wiring.Component):
                      bias_wr.data.eq(self.wr_data)]
 
         src = ctrl.layer[0]
-        in_rows = ctrl.r < ctrl.rows
 
-        # INIT: bias read in cycle r, accumulator write in r + 1.
-        init_rd = ctrl.init & in_rows
-        init_d = Signal()
-        row_d = Signal(range(cfg.act_depth))
-        m.d.comb += [bias_rd.en.eq(init_rd), bias_rd.addr.eq(ctrl.bias_base + ctrl.r)]
-        m.d.sync += [init_d.eq(init_rd), row_d.eq(ctrl.r)]
-        m.d.comb += [self.acc_wr_en.eq(init_d), self.acc_wr_addr.eq(row_d),
-                     self.acc_wr_data.eq(bias_rd.data << ctrl.w_frac)]
+        # Bias initialisation: read in cycle r, registered in r + 1, written in r + 2.
+        init_rd = ctrl.init & (ctrl.r < ctrl.init_rows)
+        m.d.comb += [bias_rd.en.eq(init_rd), bias_rd.addr.eq(ctrl.init_bias_base + ctrl.r)]
+        init_v1, init_v2 = Signal(), Signal()
+        init_row1, init_row2 = Signal(range(cfg.act_depth)), Signal(range(cfg.act_depth))
+        bias_q = Signal(signed(cfg.act_width))
+        m.d.sync += [init_v1.eq(init_rd), init_row1.eq(ctrl.r),
+                     init_v2.eq(init_v1), init_row2.eq(init_row1), bias_q.eq(bias_rd.data)]
+        m.d.comb += [self.acc_wr_en.eq(init_v2), self.acc_wr_addr.eq(init_row2),
+                     self.acc_wr_data.eq(bias_q << ctrl.init_w_frac)]
 
-        # WRITEBACK: accumulator read in cycle r, destination write in r + 1.
-        wb_rd = ctrl.wb & in_rows
-        wb_d = Signal()
+        # WRITEBACK: read in cycle r, registered in r + 1, rounded and shifted in r + 2,
+        # saturated, ReLU'd and written in r + 3.
+        wb_rd = ctrl.wb & (ctrl.r < ctrl.rows)
         m.d.comb += [self.acc_rd_en.eq(wb_rd), self.acc_rd_addr.eq(ctrl.r)]
-        m.d.sync += wb_d.eq(wb_rd)
-        acc = self.acc_data
+        wb_v = [Signal(name=f"wb_v{i}") for i in (1, 2, 3)]
+        wb_row = [Signal(range(cfg.act_depth), name=f"wb_row{i}") for i in (1, 2, 3)]
+        m.d.sync += [wb_v[0].eq(wb_rd), wb_row[0].eq(ctrl.r)]
+        for i in (1, 2):
+            m.d.sync += [wb_v[i].eq(wb_v[i - 1]), wb_row[i].eq(wb_row[i - 1])]
+        acc_q = Signal(signed(cfg.acc_width))
+        m.d.sync += acc_q.eq(self.acc_data)
         rounding = Signal(cfg.weight_width)
         m.d.comb += rounding.eq((Const(1, 1) << ctrl.w_frac) >> 1)
-        wide = Signal(signed(cfg.acc_width + 1))
-        m.d.comb += wide.eq(acc + rounding)
         shifted = Signal(signed(cfg.acc_width + 1))
-        m.d.comb += shifted.eq(wide >> ctrl.w_frac)
+        m.d.sync += shifted.eq((acc_q + rounding) >> ctrl.w_frac)
         y = saturate(m, shifted, cfg.act_width)
         result = Signal(signed(cfg.act_width))
         m.d.comb += result.eq(Mux(ctrl.relu & (y < 0), 0, y))
+        wb_d, row_d = wb_v[2], wb_row[2]
 
         # Bank ports: scan / host reads, write-back / host writes.
         rd_bank = Mux(self.host_rd_en, self.host_rd_bank, src)

@@ -8,6 +8,7 @@ from amaranth.utils import exact_log2
 
 from .checks import check_config
 from .lnzd import LNZD
+from .timing import INIT_LATENCY, WRITEBACK_LATENCY
 from .protocol import (
     CYCLE_COUNTER_BITS,
     ERROR_LAYER_TABLE,
@@ -29,13 +30,16 @@ class Phase(enum.Enum, shape=2):
 class CCU(wiring.Component):
     """Runs layers ``0 … n_layers - 1`` of the layer table (docs/microarchitecture.md).
 
-    Each layer is INIT (``rows + 1`` cycles), COMPUTE (``t_done + 1``) and WRITEBACK
-    (``rows + 1``), back to back; ``cycles`` counts them, so it equals
+    The first layer starts with INIT (``init_cycles(rows)``); every layer then has COMPUTE
+    (``t_done + 1``) and WRITEBACK (``writeback_cycles(rows, next_rows)``), during which the
+    next layer's biases are loaded, back to back; ``cycles`` counts them, so it equals
     ``sim.cycle_model.job_timing(image, x).total``. In COMPUTE it scans the source slots,
     picks the lowest non-zero PE of the current slot with the LNZD and broadcasts
     ``(value, slot * n_pes + winner)`` when no queue is full.
 
-    A layer-table entry is checked in the first cycle of its INIT; one that does not fit the
+    The layer table is read through registers (the running and the next layer's entries).
+    A layer-table entry is checked in the first cycle of its bias initialisation (INIT for
+    the first layer, the previous layer's WRITEBACK for the others); one that does not fit the
     configuration stops the job with ``error`` bit ``ERROR_LAYER_TABLE``. ``start`` with 0 or
     more than ``max_layers`` layers sets ``ERROR_N_LAYERS``. Either way ``done`` rises.
 
@@ -96,29 +100,39 @@ class CCU(wiring.Component):
         m.submodules.layer_table = table = Memory(shape=layer_layout(cfg), depth=cfg.max_layers,
                                                   init=[])
         tw = table.write_port()
-        tr = table.read_port(domain="comb")
         m.d.comb += [tw.en.eq(self.table_wr_en), tw.addr.eq(self.table_wr_addr),
                      tw.data.eq(self.table_wr_data)]
 
         phase = Signal(Phase)
         layer = Signal(range(cfg.max_layers))
+        layer_next = Signal.like(layer)     # ``layer`` of the next cycle
         last_layer = Signal(range(cfg.max_layers))
+        has_next = Signal()
+        m.d.comb += [layer_next.eq(layer), has_next.eq(layer != last_layer)]
+        m.d.sync += layer.eq(layer_next)
+        # Registered reads: ``entry`` is table[layer] and ``upcoming`` table[layer + 1] in
+        # every cycle (the host writes the table only while the CCU is idle).
+        cur_rd, next_rd = table.read_port(), table.read_port()
+        m.d.comb += [cur_rd.addr.eq(layer_next), next_rd.addr.eq(layer_next + 1)]
+        entry, upcoming = cur_rd.data, next_rd.data
         r = Signal.like(ctrl.r)
-        m.d.comb += tr.addr.eq(layer)
-        entry = tr.data
         slots = Signal(len(entry.n_in))
         m.d.comb += slots.eq((entry.n_in + (n - 1)) >> shift)
 
+        in_init = phase == Phase.INIT
+        loading = in_init | ((phase == Phase.WRITEBACK) & has_next)
         m.d.comb += [
-            ctrl.init.eq(phase == Phase.INIT),
+            ctrl.init.eq(loading),
             ctrl.compute.eq(phase == Phase.COMPUTE),
             ctrl.wb.eq(phase == Phase.WRITEBACK),
             ctrl.r.eq(r),
             ctrl.rows.eq(entry.rows),
             ctrl.ptr_base.eq(entry.ptr_base),
-            ctrl.bias_base.eq(entry.bias_base),
             ctrl.w_frac.eq(entry.w_frac),
             ctrl.relu.eq(entry.relu),
+            ctrl.init_rows.eq(Mux(in_init, entry.rows, upcoming.rows)),
+            ctrl.init_bias_base.eq(Mux(in_init, entry.bias_base, upcoming.bias_base)),
+            ctrl.init_w_frac.eq(Mux(in_init, entry.w_frac, upcoming.w_frac)),
             ctrl.layer.eq(layer),
             self.busy.eq(phase != Phase.IDLE),
         ]
@@ -165,6 +179,19 @@ class CCU(wiring.Component):
                     & (e.bias_base + e.rows <= cfg.bias_depth)
                     & (e.w_frac < cfg.weight_width))
 
+        def reset_scan():
+            m.d.sync += [scan_next.eq(0), cur_valid.eq(0), fresh.eq(0)]
+
+        def stop(error):
+            m.d.sync += [phase.eq(Phase.IDLE), self.done.eq(1), self.error.eq(error)]
+
+        init_end = entry.rows + (INIT_LATENCY - 1)
+        wb_last_write = Signal.like(r)       # last cycles of the write-back and bias pipelines
+        next_last_init = Signal.like(r)
+        m.d.comb += [wb_last_write.eq(entry.rows + (WRITEBACK_LATENCY - 1)),
+                     next_last_init.eq(upcoming.rows + (INIT_LATENCY - 1))]
+        wb_end = Mux(has_next & (next_last_init > wb_last_write), next_last_init, wb_last_write)
+
         with m.Switch(phase):
             with m.Case(Phase.IDLE):
                 with m.If(self.start):
@@ -173,15 +200,16 @@ class CCU(wiring.Component):
                     with m.If((self.n_layers == 0) | (self.n_layers > cfg.max_layers)):
                         m.d.sync += [self.done.eq(1), self.error.eq(ERROR_N_LAYERS)]
                     with m.Else():
-                        m.d.sync += [phase.eq(Phase.INIT), layer.eq(0), r.eq(0),
+                        m.d.comb += layer_next.eq(0)
+                        m.d.sync += [phase.eq(Phase.INIT), r.eq(0),
                                      last_layer.eq(self.n_layers - 1),
                                      self.result_bank.eq(self.n_layers[0])]
             with m.Case(Phase.INIT):
-                m.d.sync += [scan_next.eq(0), cur_valid.eq(0), fresh.eq(0), r.eq(r + 1)]
+                reset_scan()
+                m.d.sync += r.eq(r + 1)
                 with m.If((r == 0) & ~fits(entry)):
-                    m.d.sync += [phase.eq(Phase.IDLE), self.done.eq(1),
-                                 self.error.eq(ERROR_LAYER_TABLE)]
-                with m.Elif(r == entry.rows):
+                    stop(ERROR_LAYER_TABLE)
+                with m.Elif(r == init_end):
                     m.d.sync += [phase.eq(Phase.COMPUTE), r.eq(0)]
             with m.Case(Phase.COMPUTE):
                 m.d.comb += ctrl.scan_en.eq(advance)
@@ -195,11 +223,15 @@ class CCU(wiring.Component):
                 with m.If(layer_done):
                     m.d.sync += [phase.eq(Phase.WRITEBACK), r.eq(0)]
             with m.Case(Phase.WRITEBACK):
+                reset_scan()
                 m.d.sync += r.eq(r + 1)
-                with m.If(r == entry.rows):
+                with m.If((r == 0) & has_next & ~fits(upcoming)):
+                    stop(ERROR_LAYER_TABLE)
+                with m.Elif(r == wb_end):
                     m.d.sync += r.eq(0)
-                    with m.If(layer == last_layer):
-                        m.d.sync += [phase.eq(Phase.IDLE), self.done.eq(1)]
+                    with m.If(has_next):
+                        m.d.comb += layer_next.eq(layer + 1)
+                        m.d.sync += phase.eq(Phase.COMPUTE)
                     with m.Else():
-                        m.d.sync += [phase.eq(Phase.INIT), layer.eq(layer + 1)]
+                        stop(0)
         return m

@@ -19,6 +19,8 @@ from amaranth import signed
 from amaranth.lib import data, enum
 from amaranth.utils import ceil_log2
 
+from .timing import INIT_LATENCY, WRITEBACK_LATENCY
+
 __all__ = ["Space", "ERROR_N_LAYERS", "ERROR_LAYER_TABLE", "pe_bits", "column_bits",
            "layer_layout", "write_layout", "read_req_layout", "control_layout",
            "data_bits", "addr_bits", "pack", "pack_layer_entry", "CYCLE_COUNTER_BITS"]
@@ -109,15 +111,18 @@ def control_layout(config):
     """What the CCU tells every PE each cycle (internal; not part of the host protocol)."""
     lay = layer_layout(config)
     return data.StructLayout({
-        "init": 1,                       # INIT phase
+        "init": 1,                       # bias initialisation (INIT, or WRITEBACK with a next layer)
         "compute": 1,                    # COMPUTE phase
         "wb": 1,                         # WRITEBACK phase
-        "r": _bits(config.act_depth),    # row counter of INIT / WRITEBACK
-        "rows": lay["rows"].shape,
+        # row counter of INIT / WRITEBACK (it runs past the last row while pipelines drain)
+        "r": _bits(config.act_depth + max(INIT_LATENCY, WRITEBACK_LATENCY)),
+        "rows": lay["rows"].shape,       # the running layer's ...
         "ptr_base": lay["ptr_base"].shape,
-        "bias_base": lay["bias_base"].shape,
         "w_frac": lay["w_frac"].shape,
         "relu": 1,
+        "init_rows": lay["rows"].shape,  # the layer whose biases are being loaded
+        "init_bias_base": lay["bias_base"].shape,
+        "init_w_frac": lay["w_frac"].shape,
         "layer": max(1, ceil_log2(config.max_layers)),
         "scan_en": 1,                    # read slot scan_slot of the source bank
         "scan_slot": _bits(config.act_depth),

@@ -26,7 +26,8 @@ from .timing_result import JobTiming, LayerTiming
 __all__ = ["layer_timing", "job_timing"]
 
 
-def layer_timing(config, column_counts, activations, rows_per_pe):
+def layer_timing(config, column_counts, activations, rows_per_pe, *, first=True,
+                 next_rows_per_pe=0):
     """Timing of one layer (arguments as :func:`sim.cycle_reference.reference_layer_timing`)."""
     n_pes, depth = config.n_pes, config.fifo_depth
     column_counts = np.asarray(column_counts, dtype=np.int64)
@@ -72,8 +73,9 @@ def layer_timing(config, column_counts, activations, rows_per_pe):
                      int((free + 1).max()))
     else:
         t_done = slots + 1
-    return LayerTiming(init=init_cycles(rows_per_pe), compute=t_done + 1,
-                       writeback=writeback_cycles(rows_per_pe), broadcasts=n_b,
+    return LayerTiming(init=init_cycles(rows_per_pe) if first else 0, compute=t_done + 1,
+                       writeback=writeback_cycles(rows_per_pe, next_rows_per_pe),
+                       broadcasts=n_b,
                        broadcast_stalls=stalls, busy=counts.sum(axis=0), blocking=blocking)
 
 
@@ -81,5 +83,7 @@ def job_timing(image, x, golden=None):
     """Timing of running fixed-point input ``x`` (original order) through ``image``."""
     golden = golden or GoldenModel(image)
     inputs = [np.asarray(x)] + golden.layer_outputs(x)[:-1]
-    return JobTiming([layer_timing(image.config, layer.column_counts, acts, layer.rows_per_pe)
-                      for layer, acts in zip(image.layers, inputs, strict=True)])
+    rows = [layer.rows_per_pe for layer in image.layers]
+    return JobTiming([layer_timing(image.config, layer.column_counts, acts, rows[i],
+                                   first=i == 0, next_rows_per_pe=(rows + [0])[i + 1])
+                      for i, (layer, acts) in enumerate(zip(image.layers, inputs, strict=True))])

@@ -17,7 +17,8 @@ from .timing_result import LayerTiming
 __all__ = ["reference_layer_timing"]
 
 
-def reference_layer_timing(config, column_counts, activations, rows_per_pe):
+def reference_layer_timing(config, column_counts, activations, rows_per_pe, *, first=True,
+                           next_rows_per_pe=0):
     """Timing of one layer.
 
     Parameters
@@ -28,6 +29,11 @@ def reference_layer_timing(config, column_counts, activations, rows_per_pe):
     activations : (n_in,) int array
         The layer's input activations in physical order (only their non-zero pattern matters).
     rows_per_pe : int
+    first : bool
+        The job's first layer: only it has an INIT phase; later layers' biases are loaded
+        during the previous layer's WRITEBACK.
+    next_rows_per_pe : int
+        Rows per PE of the next layer (0 for the last), initialised during WRITEBACK.
     """
     n_pes, depth = config.n_pes, config.fifo_depth
     column_counts = np.asarray(column_counts)
@@ -107,6 +113,7 @@ def reference_layer_timing(config, column_counts, activations, rows_per_pe):
             flags = remaining
         t += 1
 
-    return LayerTiming(init=init_cycles(rows_per_pe), compute=t + 1,
-                       writeback=writeback_cycles(rows_per_pe), broadcasts=broadcasts,
+    return LayerTiming(init=init_cycles(rows_per_pe) if first else 0, compute=t + 1,
+                       writeback=writeback_cycles(rows_per_pe, next_rows_per_pe),
+                       broadcasts=broadcasts,
                        broadcast_stalls=stalls, busy=busy, blocking=blocking)

@@ -15,6 +15,8 @@ class LayerTiming:
     -------
     init, compute, writeback : int
         Lengths of the three phases (docs/microarchitecture.md); ``total`` is their sum.
+        Only a job's first layer has an INIT phase (``init`` is 0 for the others): the next
+        layer's biases are loaded during WRITEBACK, which lasts long enough for both.
     broadcasts : int
         Non-zero activations broadcast.
     broadcast_stalls : int

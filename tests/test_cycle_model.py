@@ -36,7 +36,22 @@ def test_single_column_by_hand():
     for n in (1, 5):
         timing = layer_timing(config, np.array([[n]]), np.array([1]), 3)
         assert timing.compute == n + 2 + ARITH_LATENCY + 1 + 1
-        assert (timing.init, timing.writeback) == (4, 4)
+        # INIT: 3 bias reads in cycles 0-2, the last accumulator write in 4.
+        # WRITEBACK: 3 accumulator reads in cycles 0-2, the last activation write in 5.
+        assert (timing.init, timing.writeback) == (5, 6)
+
+
+def test_writeback_loads_the_next_layers_biases():
+    """Only the first layer has INIT; WRITEBACK lasts until both its activation writes
+    (``rows + 3``) and the next layer's bias writes (``next_rows + 2``) are done."""
+    config = EIEConfig(n_pes=1)
+    args = (config, np.array([[1]]), np.array([1]), 3)
+    assert layer_timing(*args, first=False).init == 0
+    assert layer_timing(*args, next_rows_per_pe=2).writeback == 6
+    assert layer_timing(*args, next_rows_per_pe=4).writeback == 6
+    assert layer_timing(*args, next_rows_per_pe=7).writeback == 9
+    ref = reference_layer_timing(*args, first=False, next_rows_per_pe=7)
+    assert (ref.init, ref.writeback) == (0, 9)
 
 
 def test_no_nonzero_input_scans_every_slot():
@@ -72,3 +87,6 @@ def test_job_timing_chains_layers(rng):
     job = job_timing(image, x)
     assert len(job.layers) == 2
     assert job.total == sum(t.init + t.compute + t.writeback for t in job.layers)
+    first, second = job.layers
+    assert second.init == 0
+    assert first.writeback == max(4 + 3, 2 + 2)     # 16 rows on 4 PEs, then 8 rows
