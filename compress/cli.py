@@ -68,6 +68,9 @@ def add_parser(subparsers):
     p.add_argument("--lr", type=float, default=1e-3, help="retraining learning rate")
     p.add_argument("--balance", action="store_true",
                    help="load-balanced row assignment instead of the paper's i mod N")
+    p.add_argument("--pe-balanced-pruning", action="store_true",
+                   help="prune so that every PE (rows i mod --pes) keeps the same number of "
+                        "weights per layer (ESE load-balance-aware pruning)")
     p.add_argument("--relu-last", action="store_true",
                    help="state dict: apply ReLU after the last layer too")
     p.add_argument("--cache-dir", type=Path, help="demo: dense checkpoint cache")
@@ -126,7 +129,8 @@ def compress_file(args, config):
                          f"{config.weight_index_bits})")
     settings = Settings(sparsity=parse_sparsity(args.sparsity), bits=bits, init=args.init,
                         prune_steps=args.prune_steps, retrain_epochs=args.epochs,
-                        finetune_epochs=args.finetune_epochs, lr=args.lr, seed=args.seed)
+                        finetune_epochs=args.finetune_epochs, lr=args.lr, seed=args.seed,
+                        prune_groups=config.n_pes if args.pe_balanced_pruning else 1)
     train_data = _pair(args, "train_x", "train_y")
     test_data = _pair(args, "test_x", "test_y")
     n_in = next(m for m in model.modules() if hasattr(m, "in_features")).in_features
@@ -165,7 +169,8 @@ def run(args):
 
             report = run_digits_demo(args.out, config, quick=args.quick,
                                      cache_dir=args.cache_dir, seed=args.seed,
-                                     progress=not args.no_progress, balance=args.balance)
+                                     progress=not args.no_progress, balance=args.balance,
+                                     pe_balanced_pruning=args.pe_balanced_pruning)
             print((args.out / "report.txt").read_text(), end="")
             print(f"wrote {args.out / report['files']['image']} and {args.out / 'report.json'}")
         else:

@@ -21,7 +21,7 @@ import os
 import tempfile
 import time
 from collections import OrderedDict
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from pathlib import Path
 
 import numpy as np
@@ -144,13 +144,14 @@ def _pe_balance(config, index):
 
 
 def run_digits_demo(out_dir, config, quick=False, *, cache_dir=None, seed=0, progress=True,
-                    threads=1, balance=False):
+                    threads=1, balance=False, pe_balanced_pruning=False):
     """Run the demo, write ``out_dir/{digits.eie, report.json, report.txt, *.png}`` and return
     the report dictionary (see ``report.json``).
 
     ``config`` is the :class:`~eie_hw.config.EIEConfig` the image is built for (use a board-size
     ``n_pes`` such as 4 or 8). ``cache_dir`` holds the dense checkpoint (default
-    ``$EIE_CACHE_DIR`` or ``~/.cache/eie``). ``balance`` uses the load-balanced row order.
+    ``$EIE_CACHE_DIR`` or ``~/.cache/eie``). ``balance`` uses the load-balanced row order;
+    ``pe_balanced_pruning`` prunes every PE's rows to the same count (ESE).
     """
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -166,6 +167,8 @@ def run_digits_demo(out_dir, config, quick=False, *, cache_dir=None, seed=0, pro
                                 (0.0, 0.5, 0.8, 0.9, 0.95, 0.98) if quick else
                                 (0.0, 0.3, 0.5, 0.7, 0.8, 0.85, 0.9, 0.93, 0.95, 0.97, 0.99))
         settings = demo_settings(quick, seed)
+        if pe_balanced_pruning:
+            settings = replace(settings, prune_groups=config.n_pes)
         compressed, info = compress_model(copy.deepcopy(dense), settings, data["train"],
                                           progress=progress)
         t_compress = time.perf_counter()

@@ -35,6 +35,9 @@ class Settings:
         k-means initialisation, ``"linear"`` (default), ``"density"`` or ``"random"``.
     prune_steps : int
         Prune → retrain rounds (geometric schedule to the target).
+    prune_groups : int
+        1: magnitude pruning. ``N``: load-balance-aware pruning for ``N`` PEs (ESE): every PE
+        of EIE's ``i mod N`` interleaving keeps the same number of weights per layer.
     retrain_epochs, finetune_epochs : int
         Epochs of retraining after each pruning round, and of centroid fine-tuning.
     lr, finetune_lr : float
@@ -46,6 +49,7 @@ class Settings:
     bits: object = 4
     init: str = "linear"
     prune_steps: int = 3
+    prune_groups: int = 1
     retrain_epochs: int = 10
     finetune_epochs: int = 10
     lr: float = 1e-3
@@ -89,10 +93,11 @@ def check_settings(model, settings):
         check_bits(value, f"bits of layer {name!r}")
     if settings.init not in INITS:
         raise ValueError(f"init must be one of {', '.join(INITS)}, not {settings.init!r}")
-    for what in ("prune_steps", "retrain_epochs", "finetune_epochs", "batch_size"):
+    for what in ("prune_steps", "prune_groups", "retrain_epochs", "finetune_epochs",
+                 "batch_size"):
         value = getattr(settings, what)
         if isinstance(value, bool) or not isinstance(value, int) or value < 0 \
-                or (value == 0 and what in ("prune_steps", "batch_size")):
+                or (value == 0 and what in ("prune_steps", "prune_groups", "batch_size")):
             raise ValueError(f"{what} must be a positive integer, not {value!r}")
 
 
@@ -126,9 +131,10 @@ def compress_model(model, settings, data=None, *, progress=True):
                                        desc=f"prune round {step + 1}/{settings.prune_steps}")
 
     if data is not None:
-        iterative_prune(model, settings.sparsity, retrain, steps=settings.prune_steps)
+        iterative_prune(model, settings.sparsity, retrain, steps=settings.prune_steps,
+                        groups=settings.prune_groups)
     else:
-        prune_model(model, settings.sparsity)
+        prune_model(model, settings.sparsity, groups=settings.prune_groups)
     sparsity = model_sparsity(model)
     weights = {n: m.weight.detach().cpu().numpy().copy() for n, m in prunable_layers(model)}
     quantize_model(model, settings.bits, init=settings.init, seed=settings.seed)

@@ -9,6 +9,10 @@ zero and its value is re-multiplied by 0 on every forward).
   float in ``[0, 1)`` = fraction of the *whole* tensor pruned (not of the survivors, unlike
   repeated ``prune.l1_unstructured``), so an iterative schedule states absolute sparsities.
 * :func:`threshold_prune` — prune ``|w| < quality × std`` (the paper's quality parameter).
+* ``groups=N`` (:class:`Magnitude`, :func:`magnitude_prune`, :func:`prune_model`,
+  :func:`iterative_prune`): load-balance-aware pruning (ESE, Han et al. FPGA'17). Rows are
+  dealt to ``N`` PEs as EIE does (row ``i`` to PE ``i mod N``) and every PE keeps the same
+  number of weights (to within one), each PE's the largest of its own rows.
 * :func:`prune_model`, :func:`sparsity`, :func:`remove`, :func:`iterative_prune`,
   :func:`geometric_schedule`.
 
@@ -49,13 +53,20 @@ class Magnitude(torch_prune.BasePruningMethod):
     ----------
     amount : int or float
         Count (int) or fraction of the whole tensor (float in ``[0, 1)``) pruned in total.
+    groups : int
+        1: one global ranking. ``N > 1``: rows ``g, g + N, …`` form group ``g`` (the rows PE
+        ``g`` holds under EIE's interleaving); the survivors are split evenly over the groups
+        (group sizes permitting) and each group keeps its own largest weights.
     """
 
     PRUNING_TYPE = "unstructured"
 
-    def __init__(self, amount, what="tensor"):
+    def __init__(self, amount, what="tensor", groups=1):
+        if isinstance(groups, bool) or not isinstance(groups, int) or groups < 1:
+            raise ValueError(f"{what}: groups must be a positive integer, not {groups!r}")
         self.amount = amount
         self.what = what
+        self.groups = groups
 
     def compute_mask(self, t, default_mask):
         k = _count(self.amount, t.numel(), self.what)
@@ -63,21 +74,66 @@ class Magnitude(torch_prune.BasePruningMethod):
         if k < already:
             raise ValueError(f"{self.what}: already has {already} pruned weights, more than the "
                              f"{k} requested (pruning never revives weights; remove() first)")
-        score = (t.detach() * default_mask).abs().flatten()
-        score[default_mask.flatten() == 0] = -1.0
+        if self.groups == 1:
+            return _prune_smallest(t, default_mask, k)
+        if t.dim() != 2:
+            raise ValueError(f"{self.what}: grouped pruning needs a 2-D weight, not "
+                             f"{tuple(t.shape)}")
+        n_rows = t.shape[0]
+        if self.groups > n_rows:
+            raise ValueError(f"{self.what}: {self.groups} groups for {n_rows} rows; a group "
+                             f"(PE) without rows cannot keep its share")
+        sizes = [len(range(g, n_rows, self.groups)) * t.shape[1] for g in range(self.groups)]
+        keep = _even_split(t.numel() - k, sizes)
         mask = default_mask.clone()
-        if k:
-            drop = torch.topk(score, k, largest=False).indices
-            mask.view(-1)[drop] = 0
+        for g, (size, kept) in enumerate(zip(sizes, keep, strict=True)):
+            alive = int(default_mask[g::self.groups].sum())
+            if alive < kept:
+                raise ValueError(f"{self.what}: group {g} has only {alive} unpruned weights, "
+                                 f"fewer than its {kept} (pruning never revives weights)")
+            mask[g::self.groups] = _prune_smallest(t[g::self.groups],
+                                                   default_mask[g::self.groups], size - kept)
         return mask
+
+
+def _prune_smallest(t, default_mask, k):
+    """``default_mask`` with the ``k`` smallest ``|t|`` (already-pruned first) set to 0."""
+    score = (t.detach() * default_mask).abs().flatten()
+    score[default_mask.flatten() == 0] = -1.0
+    mask = default_mask.clone().contiguous()
+    if k:
+        drop = torch.topk(score, k, largest=False).indices
+        mask.view(-1)[drop] = 0
+    return mask
+
+
+def _even_split(total, sizes):
+    """``total`` split over bins of capacity ``sizes`` as evenly as possible (water-filling:
+    equal shares, to within one, except bins too small for theirs, which are filled)."""
+    share = [0] * len(sizes)
+    left = total
+    open_bins = sorted(range(len(sizes)), key=lambda b: sizes[b])
+    while open_bins:
+        each, extra = divmod(left, len(open_bins))
+        small = sizes[open_bins[0]]
+        if small < each + (extra > 0):
+            share[open_bins[0]] = small
+            left -= small
+            open_bins.pop(0)
+            continue
+        for i, b in enumerate(sorted(open_bins)):
+            share[b] = each + (i < extra)
+        break
+    return share
 
 
 def is_pruned(module, name="weight"):
     return hasattr(module, f"{name}_mask")
 
 
-def magnitude_prune(module, name="weight", amount=0.5, *, what=None):
-    """Prune ``module.<name>`` to exactly ``amount`` pruned weights (see :class:`Magnitude`).
+def magnitude_prune(module, name="weight", amount=0.5, *, what=None, groups=1):
+    """Prune ``module.<name>`` to exactly ``amount`` pruned weights (see :class:`Magnitude`;
+    ``groups`` > 1 balances the survivors over that many PEs).
 
     A module pruned before keeps its re-parametrization; only its mask is updated (monotone).
     Returns ``module``.
@@ -85,14 +141,14 @@ def magnitude_prune(module, name="weight", amount=0.5, *, what=None):
     what = what or f"{type(module).__name__}.{name}"
     if is_pruned(module, name):
         orig, mask = getattr(module, f"{name}_orig"), getattr(module, f"{name}_mask")
-        new = Magnitude(amount, what).compute_mask(orig, mask)
+        new = Magnitude(amount, what, groups).compute_mask(orig, mask)
         with torch.no_grad():
             mask.copy_(new)
         setattr(module, name, orig * mask)
         return module
     weight = getattr(module, name)
     _check_finite(weight, what)
-    mask = Magnitude(amount, what).compute_mask(weight, torch.ones_like(weight))
+    mask = Magnitude(amount, what, groups).compute_mask(weight, torch.ones_like(weight))
     torch_prune.custom_from_mask(module, name, mask)
     return module
 
@@ -137,15 +193,18 @@ def _per_layer(value, names, what):
     return {n: value for n in names}
 
 
-def prune_model(model, amount):
+def prune_model(model, amount, *, groups=1):
     """Magnitude-prune every ``nn.Linear`` weight of ``model``.
 
     ``amount`` is one value for every layer or ``{layer name: amount}`` (layers left out are
-    not pruned). Returns ``{layer name: sparsity}``.
+    not pruned); ``groups`` > 1 is load-balance-aware pruning for that many PEs (a layer with
+    fewer rows is balanced over one group per row). Returns ``{layer name: sparsity}``.
     """
     layers = dict(prunable_layers(model))
     for name, value in _per_layer(amount, list(layers), "amount").items():
-        magnitude_prune(layers[name], "weight", value, what=f"layer {name!r}")
+        n_rows = layers[name].weight.shape[0]
+        magnitude_prune(layers[name], "weight", value, what=f"layer {name!r}",
+                        groups=min(groups, n_rows))
     return {name: sparsity(m) for name, m in layers.items()}
 
 
@@ -179,8 +238,9 @@ def geometric_schedule(target, steps):
     return [1.0 - (1.0 - target) ** (i / steps) for i in range(1, steps + 1)]
 
 
-def iterative_prune(model, targets, retrain, *, steps=3):
-    """Prune → retrain, ``steps`` times, to the per-layer ``targets`` (float or dict).
+def iterative_prune(model, targets, retrain, *, steps=3, groups=1):
+    """Prune → retrain, ``steps`` times, to the per-layer ``targets`` (float or dict);
+    ``groups`` as in :func:`prune_model`.
 
     ``retrain(model, step)`` is called after each pruning round with the masks in place
     (``step`` counts from 0). Returns the per-layer sparsities after the last round.
@@ -190,6 +250,7 @@ def iterative_prune(model, targets, retrain, *, steps=3):
     plans = {n: geometric_schedule(t, steps) for n, t in targets.items()}
     result = {}
     for step in range(steps):
-        result = prune_model(model, {n: plan[step] for n, plan in plans.items()})
+        result = prune_model(model, {n: plan[step] for n, plan in plans.items()},
+                             groups=groups)
         retrain(model, step)
     return result

@@ -8,7 +8,6 @@ from amaranth.utils import exact_log2
 
 from .checks import check_config
 from .lnzd import LNZD
-from .timing import INIT_LATENCY, WRITEBACK_LATENCY
 from .protocol import (
     CYCLE_COUNTER_BITS,
     ERROR_LAYER_TABLE,
@@ -16,6 +15,7 @@ from .protocol import (
     control_layout,
     layer_layout,
 )
+from .timing import INIT_LATENCY, WRITEBACK_LATENCY
 
 __all__ = ["CCU", "Phase"]
 

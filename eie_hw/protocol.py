@@ -111,7 +111,7 @@ def control_layout(config):
     """What the CCU tells every PE each cycle (internal; not part of the host protocol)."""
     lay = layer_layout(config)
     return data.StructLayout({
-        "init": 1,                       # bias initialisation (INIT, or WRITEBACK with a next layer)
+        "init": 1,                       # bias loading: INIT, or WRITEBACK with a next layer
         "compute": 1,                    # COMPUTE phase
         "wb": 1,                         # WRITEBACK phase
         # row counter of INIT / WRITEBACK (it runs past the last row while pipelines drain)

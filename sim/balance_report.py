@@ -32,9 +32,11 @@ def _stats(image, inputs):
         compute = np.mean([t.layers[l].compute for t in timings])
         total = np.mean([t.layers[l].total for t in timings])
         bound = np.mean([t.layers[l].bound for t in timings])
+        lower = np.mean([t.layers[l].lower_bound for t in timings])
         rows.append({"max": int(loads.max()), "mean": float(loads.mean()),
                      "compute_cycles": float(compute), "cycles": float(total),
-                     "bound": float(bound), "pe_entries": loads.tolist()})
+                     "bound": float(bound), "lower_bound": float(lower),
+                     "pe_entries": loads.tolist()})
     return rows
 
 
@@ -58,14 +60,17 @@ def balance_rows(image, inputs, pes):
 
 def print_balance_rows(rows):
     print("entries per PE (padding included), i mod N vs balanced; cycles averaged over the "
-          "inputs;\ncmp/bnd = compute-phase cycles / busiest PE's processed entries")
+          "inputs;\ncmp/bnd = compute-phase cycles / busiest PE's processed entries; "
+          "cmp/lb = compute cycles / max(that, broadcasts)\n(the CCU broadcasts one activation "
+          "per cycle: where broadcasts exceed the busiest PE's entries, no row order helps)")
     print(f"{'PEs':>4} {'layer':>5} {'shape':>9} | {'max':>5} {'mean':>7} {'max/mean':>8} "
           f"{'cycles':>7} {'cmp/bnd':>7} | {'max':>5} {'max/mean':>8} {'cycles':>7} "
-          f"{'cmp/bnd':>7}")
+          f"{'cmp/bnd':>7} {'cmp/lb':>6}")
     for r in rows:
         a, b = r["imod"], r["balanced"]
         print(f"{r['n_pes']:>4} {r['layer']:>5} {r['shape'][0]:>4}×{r['shape'][1]:<4} | "
               f"{a['max']:>5} {a['mean']:>7.1f} {a['max'] / a['mean']:>8.3f} "
               f"{a['cycles']:>7.0f} {a['compute_cycles'] / a['bound']:>7.3f} | "
               f"{b['max']:>5} {b['max'] / b['mean']:>8.3f} {b['cycles']:>7.0f} "
-              f"{b['compute_cycles'] / b['bound']:>7.3f}")
+              f"{b['compute_cycles'] / b['bound']:>7.3f} "
+              f"{b['compute_cycles'] / b['lower_bound']:>6.3f}")

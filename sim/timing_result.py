@@ -49,6 +49,12 @@ class LayerTiming:
         """Largest per-PE entry count: the compute cycles an ideal broadcast would need."""
         return int(self.busy.max())
 
+    @property
+    def lower_bound(self):
+        """``max(bound, broadcasts)``: the CCU broadcasts one activation per cycle, so no
+        schedule of this dataflow finishes COMPUTE faster, however well the rows balance."""
+        return max(self.bound, self.broadcasts)
+
 
 @dataclass
 class JobTiming:

@@ -167,3 +167,45 @@ def test_dsd_phases(seed):
     assert model_sparsity(model)["0"] < 0.05, "re-dense should revive the pruned weights"
     with pytest.raises(ValueError, match=r"^cycles must be a positive integer, not 0$"):
         dsd(model, fit, cycles=0)
+
+
+@settings(max_examples=40, deadline=None)
+@given(rows=st.integers(1, 40), cols=st.integers(1, 20), groups=st.integers(1, 9),
+       fraction=st.floats(0, 0.999), seed=st.integers(0, 2 ** 31 - 1))
+def test_grouped_pruning_balances_the_pes(rows, cols, groups, fraction, seed):
+    """ESE: every PE (rows i mod N) keeps the same count to within one, its own largest."""
+    torch.manual_seed(seed)
+    groups = min(groups, rows)
+    layer = nn.Linear(cols, rows)
+    before = layer.weight.detach().abs().numpy().copy()
+    magnitude_prune(layer, amount=fraction, groups=groups)
+    kept = layer.weight.detach().numpy() != 0
+    assert kept.size - kept.sum() == min(int(round(fraction * kept.size)), kept.size - 1)
+    counts = np.array([kept[g::groups].sum() for g in range(groups)])
+    sizes = np.array([kept[g::groups].size for g in range(groups)])
+    # Even split: a group below the largest count is either full or at most one short.
+    assert np.all((counts >= counts.max() - 1) | (counts == sizes)), (seed, counts, sizes)
+    for g in range(groups):
+        mags, alive = before[g::groups], kept[g::groups]
+        if alive.any() and (~alive).any():
+            assert mags[alive].min() >= mags[~alive].max()
+
+
+def test_grouped_pruning_in_a_model_and_errors(seed):
+    model = _mlp(seed, sizes=(12, 20, 5))
+    prune_model(model, 0.6, groups=8)          # the 5-row layer is balanced over 5 groups
+    for layer in (model[0], model[2]):
+        kept = (layer.weight.detach() != 0).numpy()
+        n = min(8, kept.shape[0])
+        counts = [int(kept[g::n].sum()) for g in range(n)]
+        assert max(counts) - min(counts) <= 1, (seed, counts)
+    with pytest.raises(ValueError, match="groups must be a positive integer"):
+        magnitude_prune(nn.Linear(4, 4), amount=0.5, groups=0)
+    with pytest.raises(ValueError, match="5 groups for 4 rows"):
+        magnitude_prune(nn.Linear(4, 4), amount=0.5, groups=5)
+    plain = nn.Linear(10, 8)
+    with torch.no_grad():
+        plain.weight.copy_(torch.arange(80, dtype=torch.float32).reshape(8, 10) + 1)
+    magnitude_prune(plain, amount=50)          # rows 0-4 gone: group 0 keeps only row 6
+    with pytest.raises(ValueError, match="group 0 has only 10 unpruned weights"):
+        magnitude_prune(plain, amount=0.7, groups=2)   # 12 survivors per group
