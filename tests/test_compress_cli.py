@@ -44,6 +44,22 @@ def test_compress_saved_model(files, capsys):
     assert "total" in (out / "report.txt").read_text()
 
 
+def test_pe_balanced_pruning_equalises_the_pes(files, capsys):
+    """``--pe-balanced-pruning``: every PE (rows i mod N) of every layer stores the same
+    number of non-zero weights (to within one), counted on the written image."""
+    out = files / "out"
+    status = main(["compress", str(files / "mlp.pt"), "--out", str(out), "--pes", "4",
+                   "--sparsity", "0.7", "--epochs", "1", "--prune-steps", "2",
+                   "--finetune-epochs", "1", "--no-progress", "--pe-balanced-pruning",
+                   "--train-x", str(files / "x.npy"), "--train-y", str(files / "y.pt")])
+    assert status == 0, capsys.readouterr().err
+    assert json.loads((out / "report.json").read_text())["settings"]["prune_groups"] == 4
+    for layer in load_image(out / "mlp.eie").decode():
+        nonzero = layer.index != 0
+        counts = [int(nonzero[k::4].sum()) for k in range(4)]
+        assert max(counts) - min(counts) <= 1, counts
+
+
 @pytest.mark.parametrize("extra, message", [
     (["--bits", "5"], r"--bits 5 needs a 32-entry codebook; the configuration holds 16"),
     (["--bits", "0"], r"bits of layer '0' must be between 1 and 8, not 0"),
