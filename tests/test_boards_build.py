@@ -3,6 +3,7 @@ iCE40 build with its report."""
 
 import json
 import os
+from pathlib import Path
 
 import pytest
 
@@ -24,6 +25,8 @@ def test_board_smoke(name, tmp_path):
     script = files["build_top.sh"]
     script = script if isinstance(script, str) else script.decode()
     assert "--report top.report.json" in script
+    if board.nextpnr_opts:
+        assert board.nextpnr_opts in script
     if board.synth_opts:
         assert board.synth_opts in files["top.ys"]
     if board.freq:
@@ -81,3 +84,29 @@ def test_icebreaker_build(tmp_path, monkeypatch):
     assert util["ICESTORM_DSP"]["used"] >= 1
     (clock,) = report["fmax"].values()
     assert clock["achieved"] >= clock["constraint"], report["fmax"]
+
+
+def test_build_cli_reports_a_missed_clock(tmp_path, monkeypatch, capsys):
+    """nextpnr-ecp5 fails a build that misses its clock after writing its report: the JSON
+    keeps the error and gains the achieved Fmax and utilisation of that report."""
+    import boards.build
+
+    build_dir = tmp_path / "b"
+    fmax = {"clk": {"achieved": 53.3, "constraint": 100.0}}
+
+    def failing_build(board, config, build_dir, **kwargs):
+        (Path(build_dir) / "top.report.json").write_text(json.dumps(
+            {"fmax": fmax, "utilization": {"DP16KD": {"used": 17, "available": 208}}}))
+        raise RuntimeError("build failed: Max frequency 53.33 MHz (FAIL at 100.00 MHz)")
+
+    build_dir.mkdir()
+    monkeypatch.setattr(boards.build, "run_build", failing_build)
+    monkeypatch.setattr(boards.build, "missing_tools", lambda board: [])
+    out = tmp_path / "r.json"
+    status = main(["build", "--board", "ulx3s-85f", "--pes", "4", "--freq", "100",
+                   "--build-dir", str(build_dir), "--json", str(out)])
+    assert status == 1
+    report = json.loads(out.read_text())
+    assert "FAIL at 100.00 MHz" in report["error"]
+    assert report["fmax"] == fmax and report["utilization"]["DP16KD"]["used"] == 17
+    assert "53.3 MHz" in capsys.readouterr().err
