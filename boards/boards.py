@@ -22,7 +22,7 @@ class Board:
     """One supported board.
 
     ``memories`` are the :class:`EIEConfig` fields every configuration of the board uses;
-    ``default_pes`` is the largest PE count measured to fit (docs/boards.md); ``freq`` is the
+    ``default_pes`` is the largest PE count measured to build (docs/boards.md); ``freq`` is the
     clock the design runs at (``None``: the board oscillator, else an ECP5 PLL);
     ``synth_opts`` and ``nextpnr_opts`` are added to Yosys' ``synth_*`` and to nextpnr.
     """
@@ -52,11 +52,13 @@ BOARDS = {
                       bias_depth=64, max_layers=2),
         freq=None, synth_opts="-dsp"),
     "ulx3s-85f": Board(
-        name="ulx3s-85f", platform=ULX3S_85F_Platform, default_pes=32,
+        # 32 PEs fit and place (~30 MHz) but router2 did not converge in 26 min; 16 PEs route
+        # (38.6 MHz) and are the default build (docs/boards.md).
+        name="ulx3s-85f", platform=ULX3S_85F_Platform, default_pes=16,
         memories=dict(fifo_depth=8, act_depth=32, spmat_depth=512, ptr_depth=256,
                       bias_depth=64, max_layers=4),
-        # 32 PEs place at ~25 MHz (docs/boards.md): 100 MHz is out of reach with this RTL, so
-        # the PLL makes 20 MHz; `eie build --freq` asks for another clock.
+        # 100 MHz is out of reach with this RTL (docs/boards.md), so the PLL makes 20 MHz;
+        # `eie build --freq` asks for another clock.
         # router1 (the default) took over 15 min for 28 % of the 32-PE design's arcs.
         freq=20e6, nextpnr_opts="--router router2"),
 }
