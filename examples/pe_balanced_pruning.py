@@ -1,6 +1,6 @@
 """Load-balance-aware pruning (ESE) against plain magnitude pruning on the digits MLP.
 
-    .venv/bin/python examples/pe_balanced_pruning.py [--pes 8] [--seeds 0 1 2] [--out DIR]
+    .venv/bin/python examples/pe_balanced_pruning.py [--pes 8] [--seeds 0 1 2] [--out FILE.json]
 
 For every seed (a different train/test split and initialisation) the digits demo is compressed
 twice for the same PE count — magnitude pruning, then pruning that leaves every PE (rows
