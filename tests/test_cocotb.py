@@ -92,3 +92,34 @@ def test_regression_few_hundred(seed):
     runs them (seeds ``seed … seed + 299``); any mismatch fails with its seed."""
     built = _build("verilator", "n16-f1")
     run(built, "test_regress", built.directory / "runs" / "regress-ci", seed=seed, count=300)
+
+
+def test_builds_of_one_configuration_are_serialised(tmp_path):
+    """Two xdist workers building one configuration at once must not share a half-written build
+    directory: the second waits on the first's lock, then finds the finished build."""
+    import threading
+
+    from sim.cocotb.runner import _exclusive
+
+    directory = tmp_path / "verilator-abc"
+    first_holds, first_may_go, second_entered = (threading.Event() for _ in range(3))
+
+    def first():
+        with _exclusive(directory):
+            first_holds.set()
+            first_may_go.wait(10)
+
+    def second():
+        first_holds.wait(10)
+        with _exclusive(directory):
+            second_entered.set()
+
+    threads = [threading.Thread(target=first), threading.Thread(target=second)]
+    for thread in threads:
+        thread.start()
+    assert first_holds.wait(10)
+    assert not second_entered.wait(0.3), "the second builder entered while the first held the lock"
+    first_may_go.set()
+    assert second_entered.wait(10), "the second builder never got the lock"
+    for thread in threads:
+        thread.join(10)

