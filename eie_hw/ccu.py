@@ -35,7 +35,8 @@ class CCU(wiring.Component):
     next layer's biases are loaded, back to back; ``cycles`` counts them, so it equals
     ``sim.cycle_model.job_timing(image, x).total``. In COMPUTE it scans the source slots,
     picks the lowest non-zero PE of the current slot with the LNZD and broadcasts
-    ``(value, slot * n_pes + winner)`` when no queue is full.
+    ``(value, slot * n_pes + winner)`` when no queue is full; the broadcast passes through one
+    register (``BROADCAST_LATENCY``), so ``ctrl.push`` is the push decided in the previous cycle.
 
     The layer table is read through registers (the running and the next layer's entries).
     A layer-table entry is checked in the first cycle of its bias initialisation (INIT for
@@ -58,7 +59,7 @@ class CCU(wiring.Component):
     values : In(array of n_pes activations)
         Each PE's ``act_data``: the current slot during COMPUTE.
     full, idle : In(n_pes)
-        Each PE's queue-full and idle flags.
+        Each PE's queue-full flag (counting the item in the broadcast register) and idle flag.
     busy, done, error, cycles, result_bank : Out
         Status; ``result_bank`` is the bank holding the last job's outputs (``n_layers % 2``).
     broadcasts, stalls : Out
@@ -157,10 +158,21 @@ class CCU(wiring.Component):
         m.d.comb += push.eq(ctrl.compute & cur_valid & lnzd.valid & ~any_full)
         flags_next = Signal(n)
         m.d.comb += flags_next.eq(flags & ~(push.replicate(n) & (Const(1, n) << winner)))
+        # The broadcast register (BROADCAST_LATENCY = 1): the queues write what was pushed in
+        # the previous cycle, so the LNZD → value-mux path ends here and the fan-out to every
+        # PE's queue starts from a register.
+        in_flight = Signal()
+        in_flight_value = Signal(signed(cfg.act_width))
+        in_flight_column = Signal.like(ctrl.push_column)
+        m.d.sync += [
+            in_flight.eq(push),
+            in_flight_value.eq(Array(self.values)[winner] if shift else self.values[0]),
+            in_flight_column.eq(Cat(winner, cur_slot)),
+        ]
         m.d.comb += [
-            ctrl.push.eq(push),
-            ctrl.push_value.eq(Array(self.values)[winner] if shift else self.values[0]),
-            ctrl.push_column.eq(Cat(winner, cur_slot)),
+            ctrl.push.eq(in_flight),
+            ctrl.push_value.eq(in_flight_value),
+            ctrl.push_column.eq(in_flight_column),
             ctrl.scan_slot.eq(scan_next),
         ]
         with m.If(push):
@@ -169,7 +181,7 @@ class CCU(wiring.Component):
             m.d.sync += self.stalls.eq(self.stalls + 1)
         advance = (~cur_valid | ~flags_next.any()) & (scan_next < slots)
         exhausted = ~cur_valid & (scan_next == slots)
-        layer_done = exhausted & self.idle.all()
+        layer_done = exhausted & ~in_flight & self.idle.all()
 
         # Section: layer FSM.
         def fits(e):

@@ -34,9 +34,11 @@ class PE(wiring.Component):
     Ports
     -----
     ctrl : In(control_layout)
-        The CCU's control, including the broadcast (``push``, ``push_value``, ``push_column``).
+        The CCU's control, including the broadcast register (``push``, ``push_value``,
+        ``push_column``): the queue writes it in this cycle.
     full : Out
-        The queue holds ``fifo_depth`` items (registered count).
+        The queue holds ``fifo_depth`` items, counting the one the broadcast register is writing
+        this cycle (``ctrl.push``): the CCU may push only while no PE is full.
     idle : Out
         Queue empty, PT invalid, stream unit idle, no accumulator write pending.
     act_data : Out
@@ -126,7 +128,8 @@ class PE(wiring.Component):
         ]
 
         m.d.comb += [
-            self.full.eq(queue.full),
+            # The item in the broadcast register is written this cycle: count it as held.
+            self.full.eq(queue.full | ((queue.count == cfg.fifo_depth - 1) & ctrl.push)),
             self.idle.eq(queue.empty & ~pt_valid & ~stream.active & ~arith.busy),
         ]
         return m

@@ -28,6 +28,11 @@ class PointerReadUnit(wiring.Component):
         Read pointers ``rd_addr`` and ``rd_addr + 1`` (absolute pointer addresses).
     start, end : Out
         The two pointers, valid from the cycle after ``rd_en`` and held until the next read.
+
+    The banks read ``rd_addr`` in every cycle, without a read enable: the cycle after
+    ``rd_en`` takes the banks' outputs, later cycles a register that holds them. A read enable
+    would put the PE's pop decision (which depends on these pointers) on the banks' clock
+    enable, a second trip to the block RAM in the same cycle (docs/boards.md).
     wr_en, wr_odd, wr_addr, wr_data : In
         Host write of row ``wr_addr`` of the odd (``wr_odd``) or even bank.
     """
@@ -59,13 +64,14 @@ class PointerReadUnit(wiring.Component):
         row = self.rd_addr[1:]
         is_odd = self.rd_addr[0]
         odd_d = Signal()
-        with m.If(self.rd_en):
-            m.d.sync += odd_d.eq(is_odd)
-        m.d.comb += [
-            even_rd.addr.eq(row + is_odd), even_rd.en.eq(self.rd_en),
-            odd_rd.addr.eq(row), odd_rd.en.eq(self.rd_en),
-        ]
-        with m.If(odd_d):
+        fresh = Signal()                        # the banks' outputs are this read's pointers
+        held_start, held_end = Signal.like(self.start), Signal.like(self.end)
+        m.d.sync += [odd_d.eq(is_odd), fresh.eq(self.rd_en),
+                     held_start.eq(self.start), held_end.eq(self.end)]
+        m.d.comb += [even_rd.addr.eq(row + is_odd), odd_rd.addr.eq(row)]
+        with m.If(~fresh):
+            m.d.comb += [self.start.eq(held_start), self.end.eq(held_end)]
+        with m.Elif(odd_d):
             m.d.comb += [self.start.eq(odd_rd.data), self.end.eq(even_rd.data)]
         with m.Else():
             m.d.comb += [self.start.eq(even_rd.data), self.end.eq(odd_rd.data)]

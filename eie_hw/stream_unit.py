@@ -1,6 +1,6 @@
 """The sparse-matrix stream unit of a PE: one entry per cycle from the sparse-matrix memory."""
 
-from amaranth import Module, Signal, signed
+from amaranth import Module, Mux, Signal, signed
 from amaranth.lib import wiring
 from amaranth.lib.memory import Memory
 from amaranth.lib.wiring import In, Out
@@ -84,16 +84,18 @@ class SparseStreamUnit(wiring.Component):
             self.pt_consumed.eq(self.pt_valid & ((self.pt_start == self.pt_end) | take)),
             self.issue.eq(self.active | take),
         ]
+        # The memory reads ``addr`` in every cycle (no read enable, and ``pt_start`` whether or
+        # not it is taken): stage 1 uses the word only after an issue, and neither the issue
+        # decision nor the pointer comparison reaches the block RAM's address or clock enable.
+        m.d.comb += addr.eq(Mux(self.active, nxt, self.pt_start))
         with m.If(self.active):
-            m.d.comb += addr.eq(nxt)
             m.d.sync += nxt.eq(nxt + 1)
         with m.Elif(take):
-            m.d.comb += addr.eq(self.pt_start)
             m.d.sync += [nxt.eq(self.pt_start + 1), end.eq(self.pt_end), value.eq(self.pt_value)]
 
         shift = exact_log2(cfg.entries_per_word)
         slot_d = Signal(max(1, shift))
-        m.d.comb += [rd.addr.eq(addr[shift:]), rd.en.eq(self.issue)]
+        m.d.comb += rd.addr.eq(addr[shift:])
         m.d.sync += [
             self.entry_valid.eq(self.issue),
             self.entry_first.eq(take),

@@ -3,7 +3,7 @@
 The RTL and the cycle models both take these from here; change them together.
 """
 
-__all__ = ["ARITH_LATENCY", "INIT_LATENCY", "WRITEBACK_LATENCY", "init_cycles",
+__all__ = ["ARITH_LATENCY", "BROADCAST_LATENCY", "INIT_LATENCY", "WRITEBACK_LATENCY", "init_cycles",
            "writeback_cycles"]
 
 #: Cycles from the cycle a PE issues an entry (sparse-matrix read) to the cycle its accumulator
@@ -11,6 +11,12 @@ __all__ = ["ARITH_LATENCY", "INIT_LATENCY", "WRITEBACK_LATENCY", "init_cycles",
 #: Stages: t read spmat word; t+1 select entry, accumulate row address, read codebook;
 #: t+2 multiply, read accumulator; t+3 add (with bypass); t+4 write.
 ARITH_LATENCY = 4
+
+#: Cycles from the CCU's broadcast decision to the queues' write: the CCU registers the
+#: winner's value and column (the broadcast register) and every queue writes it the next cycle,
+#: so an item pushed in cycle ``t`` can be popped in ``t + BROADCAST_LATENCY + 1`` at the
+#: earliest. The RTL has one broadcast register; a queue counts the item in flight as held.
+BROADCAST_LATENCY = 1
 
 #: Cycles from a bias read (row ``r`` in cycle ``r``) to its accumulator write:
 #: r+1 register the bias word; r+2 write ``acc[r] = bias << w_frac``.

@@ -5,10 +5,10 @@ non-zero activation is pushed into the queues and the cycle ``P[k, b]`` PE ``k``
 the rules of docs/microarchitecture.md:
 
 * ``T[b] = max(ready[b], max_k P[k, b - D] + 1)``: a push needs every queue below depth ``D``
-  at the start of the cycle; ``ready[b]`` is when the LNZD presents it (one slot read per
-  cycle, one broadcast per cycle).
-* ``P[k, b] = max(T[b] + 1, free[k])``: the pop needs the item in the queue (one cycle after
-  the push) and the pointer register free. An empty column frees the register the cycle after
+  at the start of the cycle, counting the items still in the broadcast register;
+  ``ready[b]`` is when the LNZD presents it (one slot read per cycle, one broadcast per cycle).
+* ``P[k, b] = max(T[b] + BROADCAST_LATENCY + 1, free[k])``: the pop needs the item in the
+  queue (written ``BROADCAST_LATENCY`` cycles after the push) and the pointer register free. An empty column frees the register the cycle after
   its pointers arrive; a non-empty one when the stream unit takes it, at
   ``X = max(P + 1, E + 1)``, whose entries issue in cycles ``X … E' = X + n - 1``.
 
@@ -18,7 +18,7 @@ takes well under a second.
 
 import numpy as np
 
-from eie_hw.timing import ARITH_LATENCY, init_cycles, writeback_cycles
+from eie_hw.timing import ARITH_LATENCY, BROADCAST_LATENCY, init_cycles, writeback_cycles
 
 from .golden import GoldenModel
 from .timing_result import JobTiming, LayerTiming
@@ -58,7 +58,7 @@ def layer_timing(config, column_counts, activations, rows_per_pe, *, first=True,
                 stalls += t - ready
                 blocking += np.clip(np.minimum(t, gate + 1) - ready, 0, None)
         push[b] = t
-        pop = np.maximum(t + 1, free)
+        pop = np.maximum(t + BROADCAST_LATENCY + 1, free)
         pops[b] = pop
         n = counts[b]
         take = np.maximum(pop + 1, last_entry + 1)

@@ -10,7 +10,7 @@ from collections import deque
 
 import numpy as np
 
-from eie_hw.timing import ARITH_LATENCY, init_cycles, writeback_cycles
+from eie_hw.timing import ARITH_LATENCY, BROADCAST_LATENCY, init_cycles, writeback_cycles
 
 from .timing_result import LayerTiming
 
@@ -48,6 +48,7 @@ def reference_layer_timing(config, column_counts, activations, rows_per_pe, *, f
     # Section: state at the start of a cycle
     scan_next, cur_valid, cur_slot, flags = 0, False, 0, set()
     queues = [deque() for _ in range(n_pes)]
+    in_flight = deque([None] * BROADCAST_LATENCY)   # the broadcast register(s): column or None
     pointer = [None] * n_pes          # (start, end) read from the pointer banks, or None
     stream = [(0, 0)] * n_pes         # (next entry, end) of the column being streamed
     last_issue = [-(ARITH_LATENCY + 1)] * n_pes
@@ -59,6 +60,7 @@ def reference_layer_timing(config, column_counts, activations, rows_per_pe, *, f
     while True:
         exhausted = not cur_valid and scan_next == slots
         idle = all(not q for q in queues) and all(p is None for p in pointer) \
+            and all(c is None for c in in_flight) \
             and all(s[0] == s[1] for s in stream) \
             and all(t > last + ARITH_LATENCY for last in last_issue)
         if exhausted and idle:
@@ -66,7 +68,8 @@ def reference_layer_timing(config, column_counts, activations, rows_per_pe, *, f
 
         # Section: LNZD and broadcast
         winner = min(flags) if cur_valid and flags else None
-        full = [len(q) >= depth for q in queues]
+        held = sum(c is not None for c in in_flight)    # items on their way, counted as held
+        full = [len(q) + held >= depth for q in queues]
         push = winner is not None and not any(full)
         if winner is not None and not push:
             stalls += 1
@@ -97,10 +100,13 @@ def reference_layer_timing(config, column_counts, activations, rows_per_pe, *, f
                 column = queues[k].popleft()
                 pointer[k] = (ptr[k, column], ptr[k, column + 1])
 
-        if push:
-            broadcasts += 1
+        # Section: the broadcast register writes the queues; this cycle's push enters it
+        arriving = in_flight.popleft()
+        if arriving is not None:
             for q in queues:
-                q.append(cur_slot * n_pes + winner)
+                q.append(arriving)
+        in_flight.append(cur_slot * n_pes + winner if push else None)
+        broadcasts += push
 
         # Section: scan advance (slot read issued now, presented next cycle)
         if (not cur_valid or not remaining) and scan_next < slots:

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from eie_hw.config import EIEConfig
-from eie_hw.timing import ARITH_LATENCY
+from eie_hw.timing import ARITH_LATENCY, BROADCAST_LATENCY
 from sim.cycle_model import job_timing, layer_timing
 from sim.cycle_reference import reference_layer_timing
 
@@ -30,12 +30,16 @@ def test_fast_equals_reference(rng, seed, n_pes, depth):
 
 
 def test_single_column_by_hand():
-    """One PE, one column of n entries: slot read in cycle 0, broadcast in 1, pop in 2,
-    pointers in 3, entries in 3 … n + 2, last write in n + 2 + L, done one cycle later."""
+    """One PE, one column of n entries: slot read in cycle 0, broadcast in 1, queue write in
+    2 (the broadcast register), pop in 3, pointers in 4, entries in 4 … n + 3, last write in
+    n + 3 + L, done one cycle later."""
+    assert BROADCAST_LATENCY == 1, "the cycles below are counted for one broadcast register"
     config = EIEConfig(n_pes=1)
     for n in (1, 5):
         timing = layer_timing(config, np.array([[n]]), np.array([1]), 3)
-        assert timing.compute == n + 2 + ARITH_LATENCY + 1 + 1
+        assert timing.compute == n + 3 + ARITH_LATENCY + 1 + 1
+        assert reference_layer_timing(config, np.array([[n]]), np.array([1]), 3).compute \
+            == timing.compute
         # INIT: 3 bias reads in cycles 0-2, the last accumulator write in 4.
         # WRITEBACK: 3 accumulator reads in cycles 0-2, the last activation write in 5.
         assert (timing.init, timing.writeback) == (5, 6)
@@ -60,12 +64,15 @@ def test_no_nonzero_input_scans_every_slot():
     assert timing.compute == 3 + 2 and timing.broadcasts == 0
 
 
-def test_depth_one_halves_broadcast_rate():
-    """A queue of depth 1 accepts every other cycle (push in t, pop in t + 1)."""
+def test_depth_one_broadcasts_every_third_cycle():
+    """A queue of depth 1 accepts every third cycle: push decided in t, written by the
+    broadcast register in t + 1 (the queue counts it as held from t), popped in t + 2, so the
+    next push waits for t + 3."""
+    assert BROADCAST_LATENCY == 1
     config = EIEConfig(n_pes=1, fifo_depth=1)
     n = 40
     timing = layer_timing(config, np.zeros((1, n), dtype=int), np.ones(n), 1)
-    assert timing.broadcast_stalls == n - 1
+    assert timing.broadcast_stalls == 2 * (n - 1)
 
 
 def test_empty_columns_cost_no_entry_slot(rng):
