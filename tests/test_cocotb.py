@@ -123,3 +123,22 @@ def test_builds_of_one_configuration_are_serialised(tmp_path):
     assert second_entered.wait(10), "the second builder never got the lock"
     for thread in threads:
         thread.join(10)
+
+
+def test_batch_progress_counts_each_job_once(tmp_path):
+    """The progress file is rewritten after every job; a read that catches it empty (while
+    being rewritten) must not make the watcher report the jobs again."""
+    import threading
+    import time
+
+    from sim.cocotb.batch import _watch
+
+    path, done, seen = tmp_path / "result.progress", threading.Event(), []
+    watcher = threading.Thread(target=_watch, args=(path, done, seen.append), daemon=True)
+    watcher.start()
+    for text in ("3", "", "5", "", "9"):
+        path.write_text(text)
+        time.sleep(0.7)                  # the watcher polls every 0.5 s
+    done.set()
+    watcher.join(5)
+    assert seen == list(range(9))

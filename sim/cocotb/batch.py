@@ -58,6 +58,8 @@ def _watch(path, done, progress):
             count = int(path.read_text() or 0)
         except (OSError, ValueError):
             continue
+        if count <= seen:           # nothing new, or the file caught while being rewritten
+            continue
         if progress:
             for i in range(seen, count):
                 progress(i)
