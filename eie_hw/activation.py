@@ -130,15 +130,12 @@ class ActivationUnit(wiring.Component):
         # Bank ports: scan / host reads, write-back / host writes.
         rd_bank = Mux(self.host_rd_en, self.host_rd_bank, src)
         rd_addr = Mux(self.host_rd_en, self.host_rd_addr, ctrl.scan_slot)
-        # The banks read every cycle (no read enable): ``act_data`` is the bank's output in the
-        # cycle after a scan or host read and a holding register after that, so the CCU's scan
-        # decision (``scan_en``) reaches one register per PE, not every bank's clock enable.
         rd_en = self.host_rd_en | (ctrl.compute & ctrl.scan_en)
-        bank_d, fresh = Signal(), Signal()
-        held = Signal(signed(cfg.act_width))
-        m.d.sync += [bank_d.eq(rd_bank), fresh.eq(rd_en), held.eq(self.act_data)]
+        bank_d = Signal()
+        with m.If(rd_en):
+            m.d.sync += bank_d.eq(rd_bank)
         for b, (rd, wr) in enumerate(banks):
-            m.d.comb += rd.addr.eq(rd_addr)
+            m.d.comb += [rd.addr.eq(rd_addr), rd.en.eq(rd_en & (rd_bank == b))]
             wb_here = wb_d & (src != b)
             if b == 0:
                 m.d.comb += [
@@ -148,6 +145,5 @@ class ActivationUnit(wiring.Component):
                 ]
             else:
                 m.d.comb += [wr.en.eq(wb_here), wr.addr.eq(row_d), wr.data.eq(result)]
-        m.d.comb += self.act_data.eq(Mux(fresh, Mux(bank_d, banks[1][0].data, banks[0][0].data),
-                                         held))
+        m.d.comb += self.act_data.eq(Mux(bank_d, banks[1][0].data, banks[0][0].data))
         return m
