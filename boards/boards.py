@@ -47,8 +47,10 @@ class Board:
 
 BOARDS = {
     "icebreaker": Board(
+        # Queue depth 2: the queues are flip-flops on the iCE40 (no LUT RAM), and with depth 4
+        # the 2-PE array needs 5,359 of the 5,280 logic cells (docs/boards.md).
         name="icebreaker", platform=ICEBreakerPlatform, default_pes=2,
-        memories=dict(fifo_depth=4, act_depth=64, spmat_depth=256, ptr_depth=256,
+        memories=dict(fifo_depth=2, act_depth=64, spmat_depth=256, ptr_depth=256,
                       bias_depth=64, max_layers=2),
         freq=None, synth_opts="-dsp"),
     "ulx3s-85f": Board(
