@@ -55,7 +55,7 @@ BOARDS = {
         freq=None, synth_opts="-dsp"),
     "ulx3s-85f": Board(
         # 32 PEs fit and place (~30 MHz) but router2 did not converge in 26 min; 16 PEs route
-        # (38.6 MHz) and are the default build (docs/boards.md).
+        # (44.2 MHz) and are the default build (docs/boards.md).
         name="ulx3s-85f", platform=ULX3S_85F_Platform, default_pes=16,
         memories=dict(fifo_depth=8, act_depth=32, spmat_depth=512, ptr_depth=256,
                       bias_depth=64, max_layers=4),
