@@ -18,6 +18,11 @@ class PointerReadUnit(wiring.Component):
     row ``a // 2 + a % 2`` of the even bank and row ``a // 2`` of the odd bank, so ``p[a]``
     and ``p[a + 1]`` come out together.
 
+    The banks read ``rd_addr`` in every cycle, without a read enable: the cycle after
+    ``rd_en`` takes the banks' outputs, later cycles a register that holds them. A read enable
+    would put the PE's pop decision (which depends on these pointers) on the banks' clock
+    enable, a second trip to the block RAM in the same cycle (docs/boards.md).
+
     Parameters
     ----------
     config : EIEConfig
@@ -28,11 +33,6 @@ class PointerReadUnit(wiring.Component):
         Read pointers ``rd_addr`` and ``rd_addr + 1`` (absolute pointer addresses).
     start, end : Out
         The two pointers, valid from the cycle after ``rd_en`` and held until the next read.
-
-    The banks read ``rd_addr`` in every cycle, without a read enable: the cycle after
-    ``rd_en`` takes the banks' outputs, later cycles a register that holds them. A read enable
-    would put the PE's pop decision (which depends on these pointers) on the banks' clock
-    enable, a second trip to the block RAM in the same cycle (docs/boards.md).
     wr_en, wr_odd, wr_addr, wr_data : In
         Host write of row ``wr_addr`` of the odd (``wr_odd``) or even bank.
     """

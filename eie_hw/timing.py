@@ -3,8 +3,8 @@
 The RTL and the cycle models both take these from here; change them together.
 """
 
-__all__ = ["ARITH_LATENCY", "BROADCAST_LATENCY", "INIT_LATENCY", "WRITEBACK_LATENCY", "init_cycles",
-           "writeback_cycles"]
+__all__ = ["ARITH_LATENCY", "BROADCAST_LATENCY", "INIT_LATENCY", "WRITEBACK_LATENCY",
+           "init_cycles", "writeback_cycles"]
 
 #: Cycles from the cycle a PE issues an entry (sparse-matrix read) to the cycle its accumulator
 #: write happens, inclusive of the latter: entry issued in cycle ``t`` is written in ``t + 4``.

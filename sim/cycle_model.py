@@ -8,9 +8,10 @@ the rules of docs/microarchitecture.md:
   at the start of the cycle, counting the items still in the broadcast register;
   ``ready[b]`` is when the LNZD presents it (one slot read per cycle, one broadcast per cycle).
 * ``P[k, b] = max(T[b] + BROADCAST_LATENCY + 1, free[k])``: the pop needs the item in the
-  queue (written ``BROADCAST_LATENCY`` cycles after the push) and the pointer register free. An empty column frees the register the cycle after
-  its pointers arrive; a non-empty one when the stream unit takes it, at
-  ``X = max(P + 1, E + 1)``, whose entries issue in cycles ``X … E' = X + n - 1``.
+  queue (written ``BROADCAST_LATENCY`` cycles after the push) and the pointer register free.
+  An empty column frees the register the cycle after its pointers arrive; a non-empty one
+  when the stream unit takes it, at ``X = max(P + 1, E + 1)``, whose entries issue in cycles
+  ``X … E' = X + n - 1``.
 
 The loop runs over broadcasts with NumPy vectors over PEs, so a VGG-6 sized layer on 64 PEs
 takes well under a second.
