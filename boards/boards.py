@@ -55,14 +55,14 @@ BOARDS = {
         freq=None, synth_opts="-dsp"),
     "ulx3s-85f": Board(
         # 32 PEs fit and place (~30 MHz) but router2 did not converge in 26 min; 16 PEs route
-        # (44.2 MHz) and are the default build (docs/boards.md).
+        # (42.9 MHz with the 30 MHz PLL) and are the default build (docs/boards.md).
         name="ulx3s-85f", platform=ULX3S_85F_Platform, default_pes=16,
         memories=dict(fifo_depth=8, act_depth=32, spmat_depth=512, ptr_depth=256,
                       bias_depth=64, max_layers=4),
-        # 100 MHz is out of reach with this RTL (docs/boards.md), so the PLL makes 20 MHz;
-        # `eie build --freq` asks for another clock.
+        # 100 MHz is out of reach with this RTL (docs/boards.md); the PLL makes 30 MHz (40 MHz
+        # routed at 37.2 MHz and failed); `eie build --freq` asks for another clock.
         # router1 (the default) took over 15 min for 28 % of the 32-PE design's arcs.
-        freq=20e6, nextpnr_opts="--router router2"),
+        freq=30e6, nextpnr_opts="--router router2"),
 }
 
 
