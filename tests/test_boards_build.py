@@ -86,12 +86,24 @@ def test_icebreaker_build(tmp_path, monkeypatch):
     assert clock["achieved"] >= clock["constraint"], report["fmax"]
 
 
-def test_build_cli_reports_a_missed_clock(tmp_path, monkeypatch, capsys):
-    """nextpnr-ecp5 fails a build that misses its clock after writing its report: the JSON
-    keeps the error and gains the achieved Fmax and utilisation of that report."""
+def _failing_build_cli(tmp_path, monkeypatch, failing_build):
+    """Run ``eie build`` (4-PE ULX3S) with ``failing_build`` as the tool run; the status and
+    the ``--json`` report. The build directory ``tmp_path / "b"`` exists beforehand."""
     import boards.build
 
     build_dir = tmp_path / "b"
+    build_dir.mkdir(exist_ok=True)
+    monkeypatch.setattr(boards.build, "run_build", failing_build)
+    monkeypatch.setattr(boards.build, "missing_tools", lambda board: [])
+    out = tmp_path / "r.json"
+    status = main(["build", "--board", "ulx3s-85f", "--pes", "4", "--freq", "100",
+                   "--build-dir", str(build_dir), "--json", str(out)])
+    return status, json.loads(out.read_text())
+
+
+def test_build_cli_reports_a_missed_clock(tmp_path, monkeypatch, capsys):
+    """nextpnr-ecp5 fails a build that misses its clock after writing its report: the JSON
+    keeps the error and gains the achieved Fmax and utilisation of that report."""
     fmax = {"clk": {"achieved": 53.3, "constraint": 100.0}}
 
     def failing_build(board, config, build_dir, **kwargs):
@@ -99,14 +111,8 @@ def test_build_cli_reports_a_missed_clock(tmp_path, monkeypatch, capsys):
             {"fmax": fmax, "utilization": {"DP16KD": {"used": 17, "available": 208}}}))
         raise RuntimeError("build failed: Max frequency 53.33 MHz (FAIL at 100.00 MHz)")
 
-    build_dir.mkdir()
-    monkeypatch.setattr(boards.build, "run_build", failing_build)
-    monkeypatch.setattr(boards.build, "missing_tools", lambda board: [])
-    out = tmp_path / "r.json"
-    status = main(["build", "--board", "ulx3s-85f", "--pes", "4", "--freq", "100",
-                   "--build-dir", str(build_dir), "--json", str(out)])
+    status, report = _failing_build_cli(tmp_path, monkeypatch, failing_build)
     assert status == 1
-    report = json.loads(out.read_text())
     assert "FAIL at 100.00 MHz" in report["error"]
     assert report["fmax"] == fmax and report["utilization"]["DP16KD"]["used"] == 17
     assert "53.3 MHz" in capsys.readouterr().err
@@ -115,8 +121,6 @@ def test_build_cli_reports_a_missed_clock(tmp_path, monkeypatch, capsys):
 def test_build_cli_ignores_an_earlier_builds_report(tmp_path, monkeypatch):
     """A build that fails before nextpnr reports must not show the Fmax of an earlier build
     left in the same directory."""
-    import boards.build
-
     build_dir = tmp_path / "b"
     build_dir.mkdir()
     (build_dir / "top.report.json").write_text(json.dumps(
@@ -125,10 +129,6 @@ def test_build_cli_ignores_an_earlier_builds_report(tmp_path, monkeypatch):
     def failing_build(board, config, build_dir, **kwargs):
         raise RuntimeError("build failed: design does not fit")
 
-    monkeypatch.setattr(boards.build, "run_build", failing_build)
-    monkeypatch.setattr(boards.build, "missing_tools", lambda board: [])
-    out = tmp_path / "r.json"
-    assert main(["build", "--board", "ulx3s-85f", "--pes", "4", "--build-dir", str(build_dir),
-                 "--json", str(out)]) == 1
-    report = json.loads(out.read_text())
+    status, report = _failing_build_cli(tmp_path, monkeypatch, failing_build)
+    assert status == 1
     assert "does not fit" in report["error"] and "fmax" not in report
