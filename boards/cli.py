@@ -1,5 +1,5 @@
 """``eie build`` and ``eie run``: the thin command layer over :mod:`boards.build` and
-:mod:`boards.host` (registered by :mod:`sim.cli` through :func:`add_parser`)."""
+:mod:`boards.host` (registered by :mod:`sim.apps.cli` through :func:`add_parser`)."""
 
 import json
 import sys
@@ -102,8 +102,8 @@ def cmd_build(args):
 
 
 def cmd_run(args):
-    from compress.image import encode_network, load_image
     from eie_hw.fixedpoint import act_to_fixed
+    from eie_hw.image import encode_network, load_image
 
     from .host import EIEDevice
     from .transport import SerialTransport, SimulationTransport

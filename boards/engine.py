@@ -1,5 +1,5 @@
 """The frame engine: receives request frames (:mod:`boards.frame`), checks them and drives
-:class:`eie_hw.top.EIETop`'s streams; answers every frame."""
+:class:`eie_hw.rtl.top.EIETop`'s streams; answers every frame."""
 
 from amaranth import Array, Cat, Const, Module, Mux, Signal, signed
 from amaranth.lib import stream, wiring

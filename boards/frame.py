@@ -15,7 +15,7 @@ Requests (payload; response payload):
 
 * ``INFO`` (none; :meth:`FrameFormat.info_bytes`): identifies the configuration.
 * ``WRITE`` (``k >= 1`` words of ``word_bytes`` bytes, little-endian ``write`` stream payloads of
-  :class:`eie_hw.top.EIETop`, ``space != START``; none). Every word is checked against the
+  :class:`eie_hw.rtl.top.EIETop`, ``space != START``; none). Every word is checked against the
   configuration (:meth:`FrameFormat.check_write`) before any is written: a frame is all or
   nothing.
 * ``START`` (``n_layers``, 2 bytes LE; none).
@@ -187,7 +187,7 @@ class FrameFormat:
         }
 
     def check_write(self, word):
-        """``None`` if the :class:`sim.rtl_driver.Write` ``word`` fits, else the reason."""
+        """``None`` if the :class:`eie_hw.host.words.Write` ``word`` fits, else the reason."""
         limits = self.space_limits()
         if word.space not in limits:
             return f"space {word.space.name} cannot be written"

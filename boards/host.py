@@ -1,7 +1,7 @@
 """Host driver of a board running the EIE link (:mod:`boards.frame`), over any
 :class:`~boards.transport.Transport`.
 
-The words it sends come from :mod:`sim.rtl_driver` (the one encoder of EIETop's protocol);
+The words it sends come from :mod:`eie_hw.host.words` (the one encoder of EIETop's protocol);
 this module only packs them into frames and checks the answers.
 """
 
@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.rtl_driver import encode_read, encode_write, load_transactions, output_requests
+from eie_hw.host.words import encode_read, encode_write, load_transactions, output_requests
 
 from .frame import Command, FrameFormat, SlipReader, Status
 
@@ -112,7 +112,7 @@ class EIEDevice:
                               "rebuild the bitstream or encode the image for the board config")
 
     def write_words(self, words):
-        """Send :class:`sim.rtl_driver.Write` words, as many per frame as fit."""
+        """Send :class:`eie_hw.host.words.Write` words, as many per frame as fit."""
         fmt, cfg = self._format, self._format.config
         for w in words:
             problem = fmt.check_write(w)

@@ -1,4 +1,4 @@
-"""The EIE array behind the host link: frame engine + :class:`eie_hw.top.EIETop`, with or
+"""The EIE array behind the host link: frame engine + :class:`eie_hw.rtl.top.EIETop`, with or
 without the UART."""
 
 from amaranth import Module
@@ -6,7 +6,7 @@ from amaranth.lib import stream, wiring
 from amaranth.lib.fifo import SyncFIFO
 from amaranth.lib.wiring import In, Out
 
-from eie_hw.top import EIETop
+from eie_hw.rtl.top import EIETop
 
 from .engine import FrameEngine
 from .uart import UARTRx, UARTTx
@@ -18,7 +18,7 @@ RX_FIFO_DEPTH = 16
 
 
 class EIEByteLink(wiring.Component):
-    """:class:`~boards.engine.FrameEngine` driving an :class:`~eie_hw.top.EIETop`, on byte
+    """:class:`~boards.engine.FrameEngine` driving an :class:`~eie_hw.rtl.top.EIETop`, on byte
     streams (the simulation transport's fast mode and the inside of :class:`EIELink`).
 
     Parameters

@@ -20,7 +20,7 @@ Per layer and in total:
   flattened matrix and need no pointers); ``ratio_*_with_pointers`` adds the per-PE column
   pointers that EIE's interleaved CSC needs.
 * ``file_bytes`` — bytes of each array of the layer's section in the ``.eie`` file
-  (:mod:`compress.image.fileformat`): int32 codebook, bias, row order and pointers, one entry
+  (:mod:`eie_hw.image.fileformat`): int32 codebook, bias, row order and pointers, one entry
   code per byte (two when entries are wider than 8 bits).
 """
 
@@ -63,7 +63,7 @@ def _ratios(dense, part):
 
 
 def layer_accounting(config, layer, *, name="layer"):
-    """The accounting dictionary of one :class:`~compress.image.layout.EncodedLayer`."""
+    """The accounting dictionary of one :class:`~eie_hw.image.layout.EncodedLayer`."""
     codes = np.concatenate([np.asarray(e, dtype=np.int64) for e in layer.entries]) \
         if layer.entries else np.zeros(0, dtype=np.int64)
     weight_index, zero_run = unpack_entries(config, codes)
@@ -109,7 +109,7 @@ def layer_accounting(config, layer, *, name="layer"):
 
 
 def image_accounting(image, names=None):
-    """Accounting of every layer of an :class:`~compress.image.network.EIEImage` and totals.
+    """Accounting of every layer of an :class:`~eie_hw.image.network.EIEImage` and totals.
 
     Returns ``{"layers": [...], "total": {...}}``; ``total`` sums the bit counts and
     recomputes density and ratios from the sums. ``file_payload_bytes`` is the payload of the

@@ -111,7 +111,7 @@ def compress_file(args, config):
     """``eie compress MODEL``: returns the report dictionary."""
     import numpy as np
 
-    from sim.golden import GoldenModel
+    from sim.models.golden import GoldenModel
 
     from .export import export_model
     from .model import load_model
@@ -156,8 +156,8 @@ def compress_file(args, config):
 
 def run(args):
     """Run ``eie compress`` from parsed ``args``; returns the exit status."""
-    from compress.image import ImageError
     from eie_hw.config import EIEConfig
+    from eie_hw.image import ImageError
 
     try:
         if (args.demo is None) == (args.model is None):

@@ -28,8 +28,8 @@ import numpy as np
 import torch
 from torch import nn
 
-from compress.image import load_image
-from sim.golden import GoldenModel
+from eie_hw.image import load_image
+from sim.models.golden import GoldenModel
 
 from .export import export_model
 from .pipeline import Settings, compress_model
@@ -131,7 +131,7 @@ def _torch_threads(n):
 
 def _pe_balance(config, index):
     """Entries per PE (padding included) under ``i mod N`` and the balanced row order."""
-    from compress.image.balance import balanced_row_order, pe_loads
+    from eie_hw.image.balance import balanced_row_order, pe_loads
 
     result = {}
     for name, order in (("i_mod_n", None),

@@ -8,14 +8,14 @@ fail (unsupported layers, NaN, codebooks larger than the configuration, layers o
 do not fit) fails *before* the image is written, and a failure after it removes it again, so a
 failed export leaves no partial image behind.
 
-The bit-exact accuracy of an exported image is :meth:`sim.golden.GoldenModel.accuracy`.
+The bit-exact accuracy of an exported image is :meth:`sim.models.golden.GoldenModel.accuracy`.
 """
 
 from pathlib import Path
 
 import numpy as np
 
-from compress.image import ImageError, QuantizedLayer, encode_network, save_image
+from eie_hw.image import ImageError, QuantizedLayer, encode_network, save_image
 
 from .accounting import image_accounting
 from .model import linear_chain

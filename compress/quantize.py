@@ -6,7 +6,7 @@ gather is a scatter-add, so the gradient of centroid ``k`` is the sum of the gra
 weights that share it, ``∂L/∂C_k = Σ_ij ∂L/∂W_ij · 1(I_ij = k)``, exactly the paper's update;
 weights stay shared and pruned weights (index 0) stay exactly zero through fine-tuning.
 
-:meth:`compress.image.QuantizedLayer.from_codebook` converts one layer to the fixed-point
+:meth:`eie_hw.image.QuantizedLayer.from_codebook` converts one layer to the fixed-point
 form of an :class:`~eie_hw.config.EIEConfig`.
 """
 

@@ -1,4 +1,4 @@
-"""The host protocol of :class:`eie_hw.top.EIETop`, defined once (see docs/protocol.md).
+"""The host protocol of :class:`eie_hw.rtl.top.EIETop`, defined once (see docs/protocol.md).
 
 The host talks to the array through three streams:
 

@@ -17,14 +17,14 @@ import torch
 from torch import nn
 
 from compress.export import export_model
-from compress.image import load_image
 from compress.pipeline import Settings, compress_model
 from compress.train import accuracy, as_tensors, train
 from eie_hw.config import EIEConfig
 from eie_hw.fixedpoint import act_to_fixed
-from sim.cycle_model import job_timing
-from sim.golden import GoldenModel
-from sim.rtl_batch import simulate_batch
+from eie_hw.image import load_image
+from sim.models.cycle_model import job_timing
+from sim.models.golden import GoldenModel
+from sim.verify.amaranth_host import simulate_batch
 
 
 def main(out_dir):

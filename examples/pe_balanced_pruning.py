@@ -18,11 +18,11 @@ from pathlib import Path
 import numpy as np
 
 from compress.demo import digits_data, run_digits_demo
-from compress.image import load_image
 from eie_hw.fixedpoint import act_to_fixed
-from sim.cycle_model import job_timing
-from sim.demo import digits_config
-from sim.golden import GoldenModel
+from eie_hw.image import load_image
+from sim.apps.demo import digits_config
+from sim.models.cycle_model import job_timing
+from sim.models.golden import GoldenModel
 
 
 def measure(out_dir, config, seed, pe_balanced):

@@ -4,12 +4,12 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from compress.image import encode_network
-from compress.image.balance import balanced_row_order, pe_loads, pe_slot_counts
 from eie_hw.config import EIEConfig
-from sim.cycle_model import job_timing
-from sim.golden import GoldenModel
-from sim.random_layers import random_activations, random_network
+from eie_hw.image import encode_network
+from eie_hw.image.balance import balanced_row_order, pe_loads, pe_slot_counts
+from sim.models.cycle_model import job_timing
+from sim.models.golden import GoldenModel
+from sim.verify.random_layers import random_activations, random_network
 
 
 def skewed_index(rng, n_out, n_in, sigma=0.8, median=0.1):

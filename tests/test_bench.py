@@ -4,9 +4,9 @@ import json
 
 import numpy as np
 
-from sim.bench import synthetic_layer
-from sim.cli import main
-from sim.paper import TABLE_III
+from sim.apps.cli import main
+from sim.verify.paper import TABLE_III
+from sim.verify.random_layers import synthetic_layer
 
 
 def test_bench_json(tmp_path, capsys):

@@ -10,7 +10,7 @@ import pytest
 from boards.boards import BOARDS, get_board
 from boards.build import missing_tools, parse_report, prepare, run_build
 from boards.top import ecp5_pll_params
-from sim.cli import main
+from sim.apps.cli import main
 
 
 @pytest.mark.parametrize("name", sorted(BOARDS))

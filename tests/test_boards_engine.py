@@ -7,9 +7,9 @@ from test_rtl_array import random_layer, small_config
 from boards.frame import BUFFER_DEPTH, END, ESC, Command, FrameFormat, SlipReader, Status, crc16
 from boards.host import DeviceError, EIEDevice
 from boards.transport import SimulationTransport
-from compress.image.network import encode_network
+from eie_hw.host.words import Write, encode_read, encode_write, load_transactions
+from eie_hw.image.network import encode_network
 from eie_hw.protocol import Space, pack_layer_entry
-from sim.rtl_driver import Write, encode_read, encode_write, load_transactions
 
 CFG = small_config(n_pes=2, fifo_depth=2)
 FMT = FrameFormat(CFG)

@@ -18,8 +18,8 @@ from boards.frame import (
     slip_encode,
 )
 from eie_hw.config import EIEConfig
+from eie_hw.host.words import Write
 from eie_hw.protocol import Space, layer_layout
-from sim.rtl_driver import Write
 
 CFG = EIEConfig(n_pes=4, act_depth=16, spmat_depth=256, ptr_depth=256, bias_depth=64,
                 max_layers=4)

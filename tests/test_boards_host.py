@@ -10,11 +10,11 @@ from test_rtl_array import random_input, random_layer, small_config
 from boards.frame import Command
 from boards.host import DeviceError, EIEDevice
 from boards.transport import SimulationTransport, Transport
-from compress.image import save_image
-from compress.image.network import encode_network
-from sim.cli import main
-from sim.cycle_model import job_timing
-from sim.golden import GoldenModel
+from eie_hw.image import save_image
+from eie_hw.image.network import encode_network
+from sim.apps.cli import main
+from sim.models.cycle_model import job_timing
+from sim.models.golden import GoldenModel
 
 
 def check_run(device, image, x, seed):

@@ -1,4 +1,5 @@
-"""cocotb tests of the exported Verilog (sim/cocotb), one build per (simulator, configuration).
+"""cocotb tests of the exported Verilog (sim/verify/cocotb_bench), one build per (simulator,
+configuration).
 
 The default run covers the configurations in :data:`CI`; ``EIE_COCOTB_FULL=1`` runs every
 configuration on both simulators, ``EIE_ALEX7=1`` adds the full-size Alex-7 layer (Verilator,
@@ -12,10 +13,11 @@ import shutil
 
 import pytest
 
-from sim.cocotb.runner import build, run, waves_requested
-from sim.cocotb.stimulus import small_config
+from sim.verify.cocotb_bench.runner import build, run, waves_requested
+from sim.verify.cocotb_bench.stimulus import small_config
 
-#: The configurations (sim.cocotb.stimulus.small_config: small memories, small Verilog).
+#: The configurations (sim.verify.cocotb_bench.stimulus.small_config: small memories, small
+#: Verilog).
 CONFIGS = {f"n{n}-f{f}": small_config(n, f) for n, f in ((1, 1), (4, 8), (16, 1), (64, 8))}
 
 #: What the default (CI) run covers: Icarus is ~10x slower per cycle and grows with the PE
@@ -76,7 +78,7 @@ def test_cocotb(simulator, name, test, seed):
 @pytest.mark.skipif(os.environ.get("EIE_ALEX7", "0") in ("", "0"),
                     reason="full-size benchmark layer; EIE_ALEX7=1 runs it")
 def test_alex7(seed):
-    from sim.cocotb.stimulus import alex7_config
+    from sim.verify.cocotb_bench.stimulus import alex7_config
 
     built = build(alex7_config(), "verilator")
     test_dir = built.directory / "runs" / "alex7"
@@ -99,7 +101,7 @@ def test_builds_of_one_configuration_are_serialised(tmp_path):
     directory: the second waits on the first's lock, then finds the finished build."""
     import threading
 
-    from sim.cocotb.runner import _exclusive
+    from sim.verify.cocotb_bench.runner import _exclusive
 
     directory = tmp_path / "verilator-abc"
     first_holds, first_may_go, second_entered = (threading.Event() for _ in range(3))
@@ -131,7 +133,7 @@ def test_batch_progress_counts_each_job_once(tmp_path):
     import threading
     import time
 
-    from sim.cocotb.batch import _watch
+    from sim.verify.cocotb_bench.batch import _watch
 
     path, done, seen = tmp_path / "result.progress", threading.Event(), []
     watcher = threading.Thread(target=_watch, args=(path, done, seen.append), daemon=True)

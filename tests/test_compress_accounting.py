@@ -8,9 +8,9 @@ from oracles import optimal_stream_bits
 
 from compress.accounting import image_accounting
 from compress.huffman import huffman_code, table_bits
-from compress.image import encode_network, save_image
 from eie_hw.config import EIEConfig
-from sim.random_layers import random_network
+from eie_hw.image import encode_network, save_image
+from sim.verify.random_layers import random_network
 
 
 def _padded_entries(config, index):

@@ -9,8 +9,8 @@ import torch
 from torch import nn
 
 from compress.cli import main, parse_sparsity
-from compress.image import load_image
-from compress.image.fileformat import image_to_bytes
+from eie_hw.image import load_image
+from eie_hw.image.fileformat import image_to_bytes
 
 
 @pytest.fixture

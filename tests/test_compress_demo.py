@@ -6,10 +6,10 @@ import time
 import numpy as np
 
 from compress.demo import digits_data, run_digits_demo
-from compress.image import load_image
 from eie_hw.config import EIEConfig
 from eie_hw.fixedpoint import act_to_fixed
-from sim.golden import GoldenModel
+from eie_hw.image import load_image
+from sim.models.golden import GoldenModel
 
 
 def test_digits_demo_quick(tmp_path):

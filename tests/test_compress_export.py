@@ -9,12 +9,12 @@ from torch import nn
 
 import compress.export as export_module
 from compress.export import export_model
-from compress.image import ImageError, load_image
 from compress.model import linear_chain, load_model
 from compress.pipeline import Settings, compress_model
 from eie_hw.config import EIEConfig
 from eie_hw.fixedpoint import act_to_fixed, from_fixed
-from sim.golden import GoldenModel
+from eie_hw.image import ImageError, load_image
+from sim.models.golden import GoldenModel
 
 
 def _mlp(seed, sizes=(12, 24, 6)):

@@ -5,12 +5,12 @@ import pytest
 import torch
 from torch import nn
 
-from compress.image import QuantizedLayer
 from compress.kmeans import kmeans_1d, shared_codebook
 from compress.prune import prune_model
 from compress.quantize import SharedLinear, quantize_model, shared_layers
 from compress.train import train
 from eie_hw.config import EIEConfig
+from eie_hw.image import QuantizedLayer
 
 
 @pytest.mark.parametrize("init", ["linear", "density", "random"])

@@ -5,8 +5,8 @@ import pytest
 
 from eie_hw.config import EIEConfig
 from eie_hw.timing import ARITH_LATENCY, BROADCAST_LATENCY
-from sim.cycle_model import job_timing, layer_timing
-from sim.cycle_reference import reference_layer_timing
+from sim.models.cycle_model import job_timing, layer_timing
+from sim.models.cycle_reference import reference_layer_timing
 
 
 def same(a, b):
@@ -85,8 +85,8 @@ def test_empty_columns_cost_no_entry_slot(rng):
 
 
 def test_job_timing_chains_layers(rng):
-    from compress.image import encode_network
-    from sim.random_layers import random_activations, random_network
+    from eie_hw.image import encode_network
+    from sim.verify.random_layers import random_activations, random_network
     config = EIEConfig(n_pes=4)
     layers = random_network(rng, config, [20, 16, 8], [0.5, 0.5])
     image = encode_network(config, layers)

@@ -7,10 +7,10 @@ import zlib
 import numpy as np
 import pytest
 
-from compress.image import ImageError, encode_network, load_image, save_image
-from compress.image.fileformat import FORMAT_VERSION, image_from_bytes, image_to_bytes
 from eie_hw.config import EIEConfig
-from sim.random_layers import random_network
+from eie_hw.image import ImageError, encode_network, load_image, save_image
+from eie_hw.image.fileformat import FORMAT_VERSION, image_from_bytes, image_to_bytes
+from sim.verify.random_layers import random_network
 
 
 @pytest.fixture
@@ -103,7 +103,7 @@ def test_inconsistent_sections(image):
 
 
 def test_failed_save_leaves_nothing(image, tmp_path, monkeypatch):
-    import compress.image.fileformat as ff
+    import eie_hw.image.fileformat as ff
 
     def boom(*args):
         raise OSError("disk full")

@@ -4,11 +4,11 @@ contract, a float reference, and permuted images."""
 import numpy as np
 import pytest
 
-from compress.image import QuantizedLayer, encode_network
 from eie_hw.config import EIEConfig
 from eie_hw.fixedpoint import act_from_fixed, from_fixed
-from sim.golden import GoldenModel
-from sim.random_layers import random_activations, random_network
+from eie_hw.image import QuantizedLayer, encode_network
+from sim.models.golden import GoldenModel
+from sim.verify.random_layers import random_activations, random_network
 
 
 def scalar_reference(config, layers, x):

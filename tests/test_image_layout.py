@@ -5,10 +5,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from compress.image import ImageError, QuantizedLayer, decode_layer, encode_layer
 from eie_hw.config import EIEConfig
 from eie_hw.entry import entries_to_words, unpack_entries, words_to_entries
-from sim.paper import FIG2_PE0_NONZEROS
+from eie_hw.image import ImageError, QuantizedLayer, decode_layer, encode_layer
+from sim.verify.paper import FIG2_PE0_NONZEROS
 
 # Fig. 2 of the EIE paper: the non-zeros PE0 holds (rows 0, 4, 8, 12 of the 16 × 8 matrix).
 FIG2_PE0 = FIG2_PE0_NONZEROS

@@ -5,10 +5,10 @@ import numpy as np
 import pytest
 from amaranth.sim import Simulator
 
-from eie_hw.activation import ActivationUnit
-from eie_hw.arith import ArithmeticUnit
 from eie_hw.config import EIEConfig
 from eie_hw.fixedpoint import round_shift, saturate
+from eie_hw.rtl.activation import ActivationUnit
+from eie_hw.rtl.arith import ArithmeticUnit
 from eie_hw.timing import ARITH_LATENCY
 
 CFG = EIEConfig(n_pes=4, act_depth=16, spmat_depth=64, ptr_depth=64, bias_depth=16,

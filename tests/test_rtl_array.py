@@ -1,17 +1,17 @@
-"""The whole RTL array (eie_hw.top.EIETop) against the golden and cycle models."""
+"""The whole RTL array (eie_hw.rtl.top.EIETop) against the golden and cycle models."""
 
 import numpy as np
 import pytest
 from amaranth.sim import Simulator
 
-from compress.image.layer import QuantizedLayer
-from compress.image.network import encode_network
 from eie_hw.config import EIEConfig
-from eie_hw.top import EIETop
-from sim.cycle_model import job_timing
-from sim.golden import GoldenModel
-from sim.paper import FIG2_PE0_NONZEROS, fig2_example
-from sim.rtl_driver import run_job
+from eie_hw.image.layer import QuantizedLayer
+from eie_hw.image.network import encode_network
+from eie_hw.rtl.top import EIETop
+from sim.models.cycle_model import job_timing
+from sim.models.golden import GoldenModel
+from sim.verify.amaranth_host import run_job
+from sim.verify.paper import FIG2_PE0_NONZEROS, fig2_example
 
 SMALL = dict(act_depth=16, spmat_depth=256, ptr_depth=256, bias_depth=64, max_layers=4)
 

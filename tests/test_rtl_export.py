@@ -2,9 +2,9 @@
 
 import pytest
 
-from eie_hw import cli
 from eie_hw.config import EIEConfig
-from eie_hw.export import TOP_NAME, gate_count, verilog
+from eie_hw.rtl import cli
+from eie_hw.rtl.export import TOP_NAME, gate_count, verilog
 
 TINY = EIEConfig(n_pes=2, fifo_depth=2, act_depth=4, spmat_depth=4, ptr_depth=8, bias_depth=4,
                  max_layers=2)

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from amaranth.sim import Simulator
 
-from eie_hw.lnzd import LNZD
+from eie_hw.rtl.lnzd import LNZD
 
 
 def expected(flags):

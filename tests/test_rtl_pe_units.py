@@ -6,8 +6,8 @@ from amaranth.sim import Simulator
 
 from eie_hw.config import EIEConfig
 from eie_hw.entry import entries_to_words, pack_entries
-from eie_hw.pointer import PointerReadUnit
-from eie_hw.stream_unit import SparseStreamUnit
+from eie_hw.rtl.pointer import PointerReadUnit
+from eie_hw.rtl.stream_unit import SparseStreamUnit
 
 CFG = EIEConfig(n_pes=4, act_depth=16, spmat_depth=64, ptr_depth=64, bias_depth=16,
                 max_layers=4)

@@ -6,7 +6,7 @@ import pytest
 from amaranth.sim import Simulator
 
 from eie_hw.config import EIEConfig
-from eie_hw.queue import ActivationQueue
+from eie_hw.rtl.queue import ActivationQueue
 
 
 @pytest.mark.parametrize("depth", [1, 2, 3, 8])

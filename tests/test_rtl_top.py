@@ -5,7 +5,15 @@ import pytest
 from amaranth.sim import Simulator
 from test_rtl_array import random_input, random_layer, small_config
 
-from compress.image.network import encode_network
+from eie_hw.host.words import (
+    Write,
+    encode_read,
+    encode_write,
+    load_transactions,
+    output_requests,
+    start_transaction,
+)
+from eie_hw.image.network import encode_network
 from eie_hw.protocol import (
     ERROR_LAYER_TABLE,
     ERROR_N_LAYERS,
@@ -16,18 +24,10 @@ from eie_hw.protocol import (
     read_req_layout,
     write_layout,
 )
-from eie_hw.top import EIETop
-from sim.cycle_model import job_timing
-from sim.golden import GoldenModel
-from sim.rtl_driver import (
-    Write,
-    encode_read,
-    encode_write,
-    load_transactions,
-    output_requests,
-    run_job,
-    start_transaction,
-)
+from eie_hw.rtl.top import EIETop
+from sim.models.cycle_model import job_timing
+from sim.models.golden import GoldenModel
+from sim.verify.amaranth_host import run_job
 
 
 async def send(ctx, dut, words):

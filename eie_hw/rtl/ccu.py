@@ -1,0 +1,250 @@
+"""The central control unit: layer table, layer FSM, slot scan, LNZD and broadcast."""
+
+from amaranth import Array, Cat, Const, Module, Mux, Signal, signed
+from amaranth.lib import enum, wiring
+from amaranth.lib.memory import Memory
+from amaranth.lib.wiring import In, Out
+from amaranth.utils import exact_log2
+
+from eie_hw.protocol import (
+    CYCLE_COUNTER_BITS,
+    ERROR_LAYER_TABLE,
+    ERROR_N_LAYERS,
+    control_layout,
+    layer_layout,
+)
+from eie_hw.timing import INIT_LATENCY, WRITEBACK_LATENCY
+
+from .checks import check_config
+from .lnzd import LNZD
+
+__all__ = ["CCU", "Phase"]
+
+
+class Phase(enum.Enum, shape=2):
+    IDLE = 0
+    INIT = 1
+    COMPUTE = 2
+    WRITEBACK = 3
+
+
+class CCU(wiring.Component):
+    """Runs layers ``0 … n_layers - 1`` of the layer table (docs/microarchitecture.md).
+
+    The first layer starts with INIT (``init_cycles(rows)``); every layer then has COMPUTE
+    (``t_done + 1``) and WRITEBACK (``writeback_cycles(rows, next_rows)``), during which the
+    next layer's biases are loaded, back to back; ``cycles`` counts them, so it equals
+    ``sim.models.cycle_model.job_timing(image, x).total``. In COMPUTE it scans the source slots,
+    picks the lowest non-zero PE of the current slot with the LNZD and broadcasts
+    ``(value, slot * n_pes + winner)`` when no queue is full; the broadcast passes through one
+    register (``BROADCAST_LATENCY``), so ``ctrl.push`` is the push decided in the previous cycle.
+
+    The layer table is read through registers (the running and the next layer's entries).
+    A layer-table entry is checked in the first cycle of its bias initialisation (INIT for
+    the first layer, the previous layer's WRITEBACK for the others); one that does not fit the
+    configuration stops the job with ``error`` bit ``ERROR_LAYER_TABLE``. ``start`` with 0 or
+    more than ``max_layers`` layers sets ``ERROR_N_LAYERS``. Either way ``done`` rises.
+
+    Parameters
+    ----------
+    config : EIEConfig
+
+    Ports
+    -----
+    start, n_layers : In
+        Start a job (ignored while ``busy``).
+    table_wr_en, table_wr_addr, table_wr_data : In
+        Host write of a layer-table entry.
+    ctrl : Out(control_layout)
+        Control of every PE.
+    values : In(array of n_pes activations)
+        Each PE's ``act_data``: the current slot during COMPUTE.
+    full, idle : In(n_pes)
+        Each PE's queue-full flag (counting the item in the broadcast register) and idle flag.
+    busy, done, error, cycles, result_bank : Out
+        Status; ``result_bank`` is the bank holding the last job's outputs (``n_layers % 2``).
+    broadcasts, stalls : Out
+        Performance counters of the job: activations broadcast, and COMPUTE cycles in which
+        one was ready but some queue was full (``LayerTiming.broadcasts`` and
+        ``broadcast_stalls`` summed over layers).
+    """
+
+    def __init__(self, config):
+        check_config(self, config)
+        self._config = config
+        n = config.n_pes
+        super().__init__({
+            "start": In(1),
+            "n_layers": In(16),
+            "table_wr_en": In(1),
+            "table_wr_addr": In(range(config.max_layers)),
+            "table_wr_data": In(layer_layout(config)),
+            "ctrl": Out(control_layout(config)),
+            "values": In(signed(config.act_width)).array(n),
+            "full": In(n),
+            "idle": In(n),
+            "busy": Out(1),
+            "done": Out(1),
+            "error": Out(2),
+            "cycles": Out(CYCLE_COUNTER_BITS),
+            "result_bank": Out(1),
+            "broadcasts": Out(CYCLE_COUNTER_BITS),
+            "stalls": Out(CYCLE_COUNTER_BITS),
+        })
+
+    def elaborate(self, platform):
+        cfg = self._config
+        n = cfg.n_pes
+        shift = exact_log2(n)
+        ctrl = self.ctrl
+        m = Module()
+        m.submodules.lnzd = lnzd = LNZD(n)
+        m.submodules.layer_table = table = Memory(shape=layer_layout(cfg), depth=cfg.max_layers,
+                                                  init=[])
+        tw = table.write_port()
+        m.d.comb += [tw.en.eq(self.table_wr_en), tw.addr.eq(self.table_wr_addr),
+                     tw.data.eq(self.table_wr_data)]
+
+        phase = Signal(Phase)
+        layer = Signal(range(cfg.max_layers))
+        layer_next = Signal.like(layer)     # ``layer`` of the next cycle
+        last_layer = Signal(range(cfg.max_layers))
+        has_next = Signal()
+        m.d.comb += [layer_next.eq(layer), has_next.eq(layer != last_layer)]
+        m.d.sync += layer.eq(layer_next)
+        # Registered reads: ``entry`` is table[layer] and ``upcoming`` table[layer + 1] in
+        # every cycle (the host writes the table only while the CCU is idle).
+        cur_rd, next_rd = table.read_port(), table.read_port()
+        m.d.comb += [cur_rd.addr.eq(layer_next), next_rd.addr.eq(layer_next + 1)]
+        entry, upcoming = cur_rd.data, next_rd.data
+        r = Signal.like(ctrl.r)
+        slots = Signal(len(entry.n_in))
+        m.d.comb += slots.eq((entry.n_in + (n - 1)) >> shift)
+
+        in_init = phase == Phase.INIT
+        loading = in_init | ((phase == Phase.WRITEBACK) & has_next)
+        m.d.comb += [
+            ctrl.init.eq(loading),
+            ctrl.compute.eq(phase == Phase.COMPUTE),
+            ctrl.wb.eq(phase == Phase.WRITEBACK),
+            ctrl.r.eq(r),
+            ctrl.rows.eq(entry.rows),
+            ctrl.ptr_base.eq(entry.ptr_base),
+            ctrl.w_frac.eq(entry.w_frac),
+            ctrl.relu.eq(entry.relu),
+            ctrl.init_rows.eq(Mux(in_init, entry.rows, upcoming.rows)),
+            ctrl.init_bias_base.eq(Mux(in_init, entry.bias_base, upcoming.bias_base)),
+            ctrl.init_w_frac.eq(Mux(in_init, entry.w_frac, upcoming.w_frac)),
+            ctrl.layer.eq(layer),
+            self.busy.eq(phase != Phase.IDLE),
+        ]
+        with m.If(phase != Phase.IDLE):
+            m.d.sync += self.cycles.eq(self.cycles + 1)
+
+        # Section: slot scan, LNZD and broadcast (COMPUTE).
+        scan_next = Signal.like(ctrl.scan_slot)
+        cur_valid = Signal()
+        cur_slot = Signal.like(ctrl.scan_slot)
+        fresh = Signal()                 # F comes from the slot just read
+        flags_reg = Signal(n)
+        flags = Signal(n)
+        remaining_cols = Signal(len(entry.n_in))
+        m.d.comb += remaining_cols.eq(entry.n_in - (cur_slot << shift))
+        nonzero = Cat((self.values[k] != 0) & (remaining_cols > k) for k in range(n))
+        m.d.comb += flags.eq(Mux(fresh, nonzero, flags_reg))
+        m.d.comb += lnzd.flags.eq(flags)
+        winner = lnzd.index[:shift] if shift else Const(0, 0)
+        any_full = self.full.any()
+        push = Signal()
+        m.d.comb += push.eq(ctrl.compute & cur_valid & lnzd.valid & ~any_full)
+        flags_next = Signal(n)
+        m.d.comb += flags_next.eq(flags & ~(push.replicate(n) & (Const(1, n) << winner)))
+        # The broadcast register (BROADCAST_LATENCY = 1): the queues write what was pushed in
+        # the previous cycle, so the LNZD → value-mux path ends here and the fan-out to every
+        # PE's queue starts from a register.
+        in_flight = Signal()
+        in_flight_value = Signal(signed(cfg.act_width))
+        in_flight_column = Signal.like(ctrl.push_column)
+        m.d.sync += [
+            in_flight.eq(push),
+            in_flight_value.eq(Array(self.values)[winner] if shift else self.values[0]),
+            in_flight_column.eq(Cat(winner, cur_slot)),
+        ]
+        m.d.comb += [
+            ctrl.push.eq(in_flight),
+            ctrl.push_value.eq(in_flight_value),
+            ctrl.push_column.eq(in_flight_column),
+            ctrl.scan_slot.eq(scan_next),
+        ]
+        with m.If(push):
+            m.d.sync += self.broadcasts.eq(self.broadcasts + 1)
+        with m.If(ctrl.compute & cur_valid & lnzd.valid & any_full):
+            m.d.sync += self.stalls.eq(self.stalls + 1)
+        advance = (~cur_valid | ~flags_next.any()) & (scan_next < slots)
+        exhausted = ~cur_valid & (scan_next == slots)
+        layer_done = exhausted & ~in_flight & self.idle.all()
+
+        # Section: layer FSM.
+        def fits(e):
+            return ((e.n_in != 0) & (e.n_in <= n * cfg.act_depth)
+                    & (e.rows != 0) & (e.rows <= cfg.act_depth)
+                    & (e.ptr_base + e.n_in + 1 <= cfg.ptr_depth)
+                    & (e.bias_base + e.rows <= cfg.bias_depth)
+                    & (e.w_frac < cfg.weight_width))
+
+        def reset_scan():
+            m.d.sync += [scan_next.eq(0), cur_valid.eq(0), fresh.eq(0)]
+
+        def stop(error):
+            m.d.sync += [phase.eq(Phase.IDLE), self.done.eq(1), self.error.eq(error)]
+
+        init_end = entry.rows + (INIT_LATENCY - 1)
+        wb_last_write = Signal.like(r)       # last cycles of the write-back and bias pipelines
+        next_last_init = Signal.like(r)
+        m.d.comb += [wb_last_write.eq(entry.rows + (WRITEBACK_LATENCY - 1)),
+                     next_last_init.eq(upcoming.rows + (INIT_LATENCY - 1))]
+        wb_end = Mux(has_next & (next_last_init > wb_last_write), next_last_init, wb_last_write)
+
+        with m.Switch(phase):
+            with m.Case(Phase.IDLE):
+                with m.If(self.start):
+                    m.d.sync += [self.done.eq(0), self.error.eq(0), self.cycles.eq(0),
+                                 self.broadcasts.eq(0), self.stalls.eq(0)]
+                    with m.If((self.n_layers == 0) | (self.n_layers > cfg.max_layers)):
+                        m.d.sync += [self.done.eq(1), self.error.eq(ERROR_N_LAYERS)]
+                    with m.Else():
+                        m.d.comb += layer_next.eq(0)
+                        m.d.sync += [phase.eq(Phase.INIT), r.eq(0),
+                                     last_layer.eq(self.n_layers - 1),
+                                     self.result_bank.eq(self.n_layers[0])]
+            with m.Case(Phase.INIT):
+                reset_scan()
+                m.d.sync += r.eq(r + 1)
+                with m.If((r == 0) & ~fits(entry)):
+                    stop(ERROR_LAYER_TABLE)
+                with m.Elif(r == init_end):
+                    m.d.sync += [phase.eq(Phase.COMPUTE), r.eq(0)]
+            with m.Case(Phase.COMPUTE):
+                m.d.comb += ctrl.scan_en.eq(advance)
+                with m.If(advance):
+                    m.d.sync += [cur_valid.eq(1), cur_slot.eq(scan_next), fresh.eq(1),
+                                 scan_next.eq(scan_next + 1)]
+                with m.Elif(~flags_next.any()):
+                    m.d.sync += [cur_valid.eq(0), fresh.eq(0)]
+                with m.Else():
+                    m.d.sync += [flags_reg.eq(flags_next), fresh.eq(0)]
+                with m.If(layer_done):
+                    m.d.sync += [phase.eq(Phase.WRITEBACK), r.eq(0)]
+            with m.Case(Phase.WRITEBACK):
+                reset_scan()
+                m.d.sync += r.eq(r + 1)
+                with m.If((r == 0) & has_next & ~fits(upcoming)):
+                    stop(ERROR_LAYER_TABLE)
+                with m.Elif(r == wb_end):
+                    m.d.sync += r.eq(0)
+                    with m.If(has_next):
+                        m.d.comb += layer_next.eq(layer + 1)
+                        m.d.sync += phase.eq(Phase.COMPUTE)
+                    with m.Else():
+                        stop(0)
+        return m

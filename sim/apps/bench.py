@@ -1,0 +1,257 @@
+"""``eie bench``: the paper's nine benchmark layers (Table III) through the cycle model.
+
+The layers are synthetic: the sizes and densities of Table III with uniform random sparsity
+(seeded), not the real pruned weights, which are not public. Memories are sized so that each
+layer fits (the benchmark measures the dataflow, not the default memory sizes).
+"""
+
+import json
+import sys
+from dataclasses import asdict
+
+import numpy as np
+from tqdm import tqdm
+
+from eie_hw.config import EIEConfig
+from eie_hw.image.balance import balanced_row_order
+from eie_hw.image.layout import encode_layer
+from sim.models.cycle_model import layer_timing
+from sim.verify.paper import PAPER_CLOCK_HZ, TABLE_III
+from sim.verify.random_layers import random_activations, synthetic_layer
+
+__all__ = ["bench_config", "synthetic_layer", "run_layer", "add_parser"]
+
+FIFO_SWEEP = (1, 2, 4, 8, 16, 32, 64, 128, 256)
+PES_SWEEP = (1, 2, 4, 8, 16, 32, 64, 128, 256)
+
+
+def bench_config(n_pes, fifo_depth, layer):
+    """A configuration whose memories hold ``layer`` (a :class:`BenchmarkLayer`)."""
+    act_depth = -(-max(layer.n_in, layer.n_out) // n_pes)
+    return EIEConfig(n_pes=n_pes, fifo_depth=fifo_depth, act_depth=act_depth, ptr_width=32,
+                     spmat_depth=2 ** 28, ptr_depth=2 * (layer.n_in + 1),
+                     bias_depth=-(-layer.n_out // n_pes))
+
+
+def _balanced(config, quantized, acts, name):
+    order = balanced_row_order(quantized.index, config.n_pes, config.max_zero_run)
+    encoded = encode_layer(config, quantized, order, name=name)
+    timing = layer_timing(config, encoded.column_counts, acts, encoded.rows_per_pe)
+    loads = encoded.entry_counts
+    return {"max_pe_entries": int(loads.max()), "mean_pe_entries": float(loads.mean()),
+            "bound": int(timing.bound), "cycles": int(timing.total),
+            "pe_entries": loads.tolist()}
+
+
+def run_layer(layer, quantized, acts, n_pes, fifo_depths, balance=False):
+    """Encode at ``n_pes`` and time at every fifo depth; one result dict per depth. With
+    ``balance`` also the load-balanced row assignment at the first depth."""
+    config = bench_config(n_pes, fifo_depths[0], layer)
+    encoded = encode_layer(config, quantized, name=layer.name)
+    balanced = _balanced(config, quantized, acts, layer.name) if balance else None
+    results = []
+    for depth in fifo_depths:
+        timing = layer_timing(config.replace(fifo_depth=depth), encoded.column_counts, acts,
+                              encoded.rows_per_pe)
+        bound = int(timing.bound)
+        results.append({
+            "name": layer.name, "shape": [layer.n_out, layer.n_in], "n_pes": n_pes,
+            "fifo_depth": depth, "weight_density": layer.weight_density,
+            "act_density": layer.act_density,
+            "nonzero_weights": int(np.count_nonzero(quantized.index)),
+            "nonzero_acts": int(np.count_nonzero(acts)),
+            "entries": int(encoded.entry_counts.sum()),
+            "padding": int(encoded.entry_counts.sum() - np.count_nonzero(quantized.index)),
+            "max_pe_entries": int(encoded.entry_counts.max()),
+            "mean_pe_entries": float(encoded.entry_counts.mean()),
+            "cycles": int(timing.total), "compute_cycles": int(timing.compute),
+            "broadcast_stalls": int(timing.broadcast_stalls),
+            "bound": bound, "efficiency": bound / timing.total if timing.total else 0.0,
+            "time_us_800mhz": timing.total / PAPER_CLOCK_HZ * 1e6,
+            "paper_actual_us": layer.paper_actual_us,
+            "paper_actual_cycles": layer.paper_actual_cycles,
+            "pe_entries": encoded.entry_counts.tolist(),
+        })
+    if balanced:
+        results[0]["balanced"] = balanced
+    return results
+
+
+def _print_table(rows):
+    head = (f"{'layer':8} {'shape':>12} {'W%':>5} {'A%':>6} {'entries':>9} {'pad%':>5} "
+            f"{'bound':>7} {'cycles':>7} {'cyc/bnd':>7} {'µs@800':>7} {'paper µs':>8} "
+            f"{'paper cyc':>9}")
+    print(head)
+    for r in rows:
+        print(f"{r['name']:8} {r['shape'][0]:>5}×{r['shape'][1]:<6} "
+              f"{100 * r['weight_density']:>5.1f} {100 * r['act_density']:>6.1f} "
+              f"{r['entries']:>9} {100 * r['padding'] / max(r['entries'], 1):>5.1f} "
+              f"{r['bound']:>7} {r['cycles']:>7} {r['cycles'] / r['bound']:>7.3f} "
+              f"{r['time_us_800mhz']:>7.2f} {r['paper_actual_us']:>8.1f} "
+              f"{r['paper_actual_cycles']:>9}")
+    ratio = np.mean([r["cycles"] / r["bound"] for r in rows])
+    beat = sum(r["cycles"] <= r["paper_actual_cycles"] for r in rows)
+    print(f"mean cycles/bound {ratio:.3f}; at or below the paper's actual cycles on "
+          f"{beat}/{len(rows)} layers")
+
+
+def _print_balance(rows):
+    """Stored entries per PE (max, mean, max/mean) and cycles; cyc/bnd divides by the
+    busiest PE's processed entries (those of columns with a non-zero activation)."""
+    print(f"\nentries per PE (padding included) and cycles, i mod N vs balanced rows:\n"
+          f"{'layer':8} {'max':>7} {'mean':>9} {'max/mean':>8} {'cycles':>7} {'cyc/bnd':>7}"
+          f"   {'max':>7} {'max/mean':>8} {'cycles':>7} {'cyc/bnd':>7}")
+    for r in rows:
+        b = r["balanced"]
+        print(f"{r['name']:8} {r['max_pe_entries']:>7} {r['mean_pe_entries']:>9.1f} "
+              f"{r['max_pe_entries'] / r['mean_pe_entries']:>8.3f} {r['cycles']:>7} "
+              f"{r['cycles'] / r['bound']:>7.3f}   {b['max_pe_entries']:>7} "
+              f"{b['max_pe_entries'] / b['mean_pe_entries']:>8.3f} {b['cycles']:>7} "
+              f"{b['cycles'] / b['bound']:>7.3f}")
+
+
+def plot_pe_loads(rows, path):
+    """Per-PE entry counts, ``i mod N`` against balanced, one panel per layer."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    cols = min(3, len(rows))
+    fig, axes = plt.subplots(-(-len(rows) // cols), cols, figsize=(4 * cols, 2.6 * -(-len(rows)
+                                                                                   // cols)),
+                             squeeze=False)
+    for ax, r in zip(axes.flat, rows, strict=False):
+        pes = np.arange(len(r["pe_entries"]))
+        ax.bar(pes, r["pe_entries"], width=1.0, color="tab:red", alpha=0.5, label="i mod N")
+        if "balanced" in r:
+            ax.bar(pes, r["balanced"]["pe_entries"], width=1.0, color="tab:blue", alpha=0.5,
+                   label="balanced")
+        ax.set_title(r["name"], fontsize=9)
+        ax.set_xlabel("PE", fontsize=8)
+        ax.set_ylabel("entries", fontsize=8)
+        ax.tick_params(labelsize=7)
+    for ax in axes.flat[len(rows):]:
+        ax.axis("off")
+    axes.flat[0].legend(fontsize=7)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def _plot_sweep(rows, key, path):
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    fig, ax = plt.subplots(figsize=(7, 4.5))
+    for name in dict.fromkeys(r["name"] for r in rows):
+        pts = [r for r in rows if r["name"] == name]
+        xs = [r[key] for r in pts]
+        if key == "fifo_depth":
+            ax.plot(xs, [r["efficiency"] for r in pts], marker="o", label=name)
+        else:
+            ax.plot(xs, [pts[0]["cycles"] / r["cycles"] for r in pts], marker="o", label=name)
+    ax.set_xscale("log", base=2)
+    if key == "fifo_depth":
+        ax.set(xlabel="activation queue depth", ylabel="efficiency (bound / cycles)",
+               title="EIE cycle model: queue depth (cf. paper Fig. 8)")
+    else:
+        ax.set_yscale("log", base=2)
+        ax.plot(xs, [x / xs[0] for x in xs], "k--", label="linear")
+        ax.set(xlabel="PEs", ylabel="speedup over 1 PE",
+               title="EIE cycle model: scalability (cf. paper Fig. 11)")
+    ax.grid(True, alpha=0.3)
+    ax.legend(fontsize=7, ncol=2)
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+
+
+def run_image_balance(args):
+    from eie_hw.image import load_image
+
+    from .balance_report import balance_rows, print_balance_rows
+    image = load_image(args.image)
+    if args.inputs:
+        inputs = np.load(args.inputs)
+    else:
+        rng = np.random.default_rng(args.seed)
+        inputs = np.stack([random_activations(rng, image.config, image.n_inputs, 0.5)
+                           for _ in range(8)])
+        print(f"no --inputs: 8 random inputs with 50 % non-zero activations (seed {args.seed})")
+    pes = args.image_pes or [image.config.n_pes, 64]
+    rows = balance_rows(image, inputs, pes)
+    print_balance_rows(rows)
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump({"image": str(args.image), "pes": pes, "layers": rows}, f, indent=1)
+        print(f"results written to {args.json}")
+    return 0
+
+
+def run_bench(args):
+    if args.image:
+        return run_image_balance(args)
+    unknown = set(args.layers or ()) - {layer.name for layer in TABLE_III}
+    if unknown:
+        raise ValueError(f"unknown layer(s) {', '.join(sorted(unknown))}; choose from "
+                         f"{', '.join(layer.name for layer in TABLE_III)}")
+    layers = [(i, layer) for i, layer in enumerate(TABLE_III)
+              if not args.layers or layer.name in args.layers]
+    sparsity = (f"row densities log-normal (sigma {args.row_sigma})" if args.row_sigma
+                else "uniform random sparsity")
+    print(f"Synthetic layers: Table III sizes and densities, {sparsity}, seed {args.seed}. "
+          f"Cycle model: {args.pes} PEs, queue depth {args.fifo}.")
+    rows, sweep = [], []
+    for i, layer in tqdm(layers, desc="layers", unit="layer", file=sys.stderr):
+        quantized, acts = synthetic_layer(layer, args.seed + i, args.row_sigma)
+        rows += run_layer(layer, quantized, acts, args.pes, [args.fifo], args.balance)
+        if args.sweep == "fifo":
+            sweep += run_layer(layer, quantized, acts, args.pes, FIFO_SWEEP)
+        elif args.sweep == "pes":
+            for n in tqdm(PES_SWEEP, desc=layer.name, leave=False, file=sys.stderr):
+                sweep += run_layer(layer, quantized, acts, n, [args.fifo])
+    _print_table(rows)
+    if args.balance:
+        _print_balance(rows)
+        png = args.load_plot or "bench-pe-load.png"
+        plot_pe_loads(rows, png)
+        print(f"per-PE load plot written to {png}")
+    report = {"description": "EIE cycle model on synthetic Table III layers (uniform random "
+                             "sparsity)", "seed": args.seed, "n_pes": args.pes,
+              "fifo_depth": args.fifo, "layers": rows,
+              "paper": [asdict(layer) for _, layer in layers]}
+    if args.sweep:
+        key = "fifo_depth" if args.sweep == "fifo" else "n_pes"
+        report["sweep"] = sweep
+        png = args.plot or f"bench-sweep-{args.sweep}.png"
+        _plot_sweep(sweep, key, png)
+        print(f"sweep over {key}: plot written to {png}")
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump(report, f, indent=1)
+        print(f"results written to {args.json}")
+    return 0
+
+
+def add_parser(subparsers):
+    p = subparsers.add_parser("bench", help="cycle model on the paper's benchmark layers",
+                              description=__doc__)
+    p.add_argument("--pes", type=int, default=64, help="number of PEs (default 64)")
+    p.add_argument("--fifo", type=int, default=8, help="activation queue depth (default 8)")
+    p.add_argument("--seed", type=int, default=2016, help="random seed (default 2016)")
+    p.add_argument("--json", metavar="FILE", help="write the results as JSON")
+    p.add_argument("--sweep", choices=("fifo", "pes"), help="sweep queue depth or PE count")
+    p.add_argument("--plot", metavar="PNG", help="where to write the sweep plot")
+    p.add_argument("--layers", nargs="+", metavar="NAME", help="only these layers")
+    p.add_argument("--balance", action="store_true",
+                   help="also time the load-balanced row assignment and plot per-PE load")
+    p.add_argument("--row-sigma", type=float, default=0.0, metavar="S",
+                   help="draw row densities from a log-normal of this sigma (default 0: "
+                        "uniform, as the paper's synthetic baseline)")
+    p.add_argument("--load-plot", metavar="PNG", help="where to write the per-PE load plot")
+    p.add_argument("--image", metavar="FILE.eie",
+                   help="instead of Table III: compare i mod N and balanced rows on the layers "
+                        "of this image")
+    p.add_argument("--inputs", metavar="X.npy", help="with --image: float inputs (N, n_in)")
+    p.add_argument("--image-pes", type=int, nargs="+", metavar="N",
+                   help="with --image: PE counts (default: the image's and 64)")
+    p.set_defaults(func=run_bench)
