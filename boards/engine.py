@@ -7,9 +7,21 @@ from amaranth.lib.memory import Memory
 from amaranth.lib.wiring import In, Out
 
 from eie_hw.config import EIEConfig
-from eie_hw.protocol import CYCLE_COUNTER_BITS, Space, read_req_layout, write_layout
+from eie_hw.protocol import STATUS_LAYOUT, HostSignature, Space, memory_map, read_req_layout
 
-from .frame import BUFFER_DEPTH, CRC_INIT, END, ESC, ESC_END, ESC_ESC, Command, FrameFormat, Status
+from .frame import (
+    BUFFER_DEPTH,
+    CRC_INIT,
+    CYCLE_BYTES,
+    END,
+    ESC,
+    ESC_END,
+    ESC_ESC,
+    START_BYTES,
+    Command,
+    FrameFormat,
+    Status,
+)
 from .slip import FrameEncoder, crc16_next
 
 __all__ = ["FrameEngine"]
@@ -34,12 +46,8 @@ class FrameEngine(wiring.Component):
         Received bytes.
     tx : Out(stream.Signature(8))
         Bytes to send.
-    write, read_req : Out(stream)
-        To ``EIETop.write`` and ``EIETop.read_req``.
-    read_data : In(stream)
-        From ``EIETop.read_data``.
-    busy, done, error, cycles : In
-        ``EIETop``'s status.
+    eie : Out(:class:`~eie_hw.protocol.HostSignature`)
+        The host side of the array's host port: ``wiring.connect`` it to ``EIETop.host``.
     bad_frame : Out(1)
         Pulses when an error response is sent.
     """
@@ -53,13 +61,7 @@ class FrameEngine(wiring.Component):
         super().__init__({
             "rx": In(stream.Signature(8)),
             "tx": Out(stream.Signature(8)),
-            "write": Out(stream.Signature(write_layout(config))),
-            "read_req": Out(stream.Signature(read_req_layout(config))),
-            "read_data": In(stream.Signature(signed(config.act_width))),
-            "busy": In(1),
-            "done": In(1),
-            "error": In(2),
-            "cycles": In(CYCLE_COUNTER_BITS),
+            "eie": Out(HostSignature(config)),
             "bad_frame": Out(1),
         })
 
@@ -69,6 +71,7 @@ class FrameEngine(wiring.Component):
 
     def elaborate(self, platform):
         cfg, fmt = self._config, self._format
+        eie = self.eie
         m = Module()
         m.submodules.encoder = enc = FrameEncoder()
         wiring.connect(m, producer=enc.wire, consumer=wiring.flipped(self.tx))
@@ -84,7 +87,7 @@ class FrameEngine(wiring.Component):
         status = Signal(8)
 
         # Section: word passes over the stored payload.
-        wl, rl = write_layout(cfg), read_req_layout(cfg)
+        wl, rl = eie.write.payload.shape(), read_req_layout(cfg)
         n_bytes = max(fmt.word_bytes, fmt.read_bytes)
         word = Signal(8 * n_bytes)
         ptr = Signal(range(BUFFER_DEPTH + 1))
@@ -98,26 +101,27 @@ class FrameEngine(wiring.Component):
         w_view = wl(word[:wl.size])
         r_view = rl(word[:rl.size])
         w_ok = Signal()
-        limits = fmt.space_limits()
         with m.Switch(w_view.space):
-            for space, (depth, bits) in limits.items():
+            for space, region in memory_map(cfg).items():
                 with m.Case(space):
+                    bits = region.data_bits
                     data_ok = (w_view.data[bits:] == 0) if bits < wl["data"].width else 1
-                    m.d.comb += w_ok.eq((w_view.addr < depth) & data_ok)
+                    m.d.comb += w_ok.eq((w_view.addr < region.depth) & data_ok)
             with m.Default():
                 m.d.comb += w_ok.eq(0)
         w_ok_all = w_ok & (word[wl.size:] == 0)
         r_ok_all = (r_view.addr < cfg.act_depth) & (word[rl.size:] == 0)
-        m.d.comb += [self.write.payload.eq(w_view), self.read_req.payload.eq(r_view)]
+        m.d.comb += [eie.write.payload.eq(w_view), eie.read_req.payload.eq(r_view)]
 
         # Section: response bytes.
         value = Signal(signed(8 * fmt.act_bytes))
-        flags = Signal(8)
-        cycles = Signal(CYCLE_COUNTER_BITS)
+        flags = Signal(STATUS_LAYOUT)
+        cycles = Signal.like(eie.cycles)
         info = fmt.info_bytes()
         info_rom = Array(Const(b, 8) for b in info)
-        idx = Signal(range(max(len(info), 5, fmt.act_bytes) + 1))
-        status_bytes = Array([flags, *(cycles.word_select(i, 8) for i in range(4))])
+        status_bytes = Array([flags.as_value(),
+                              *(cycles.word_select(i, 8) for i in range(CYCLE_BYTES))])
+        idx = Signal(range(max(len(info), len(status_bytes), fmt.act_bytes) + 1))
         tok = enc.body.payload
         tok_sent = enc.body.valid & enc.body.ready
         cmd_known = Signal()
@@ -155,8 +159,8 @@ class FrameEngine(wiring.Component):
             with m.State("CHECK"):
                 m.d.sync += [ptr.eq(2), end.eq(count - 2), byte_idx.eq(0), executing.eq(0),
                              bad_word.eq(0), is_read.eq(cmd == Command.READ),
-                             flags.eq(self.busy | (self.done << 1) | (self.error << 2)),
-                             cycles.eq(self.cycles), idx.eq(0)]
+                             flags.busy.eq(eie.busy), flags.done.eq(eie.done),
+                             flags.error.eq(eie.error), cycles.eq(eie.cycles), idx.eq(0)]
                 m.next = "ERROR"
                 with m.If(bad_escape | esc | (count < 4)):
                     m.d.sync += status.eq(Status.FRAME)
@@ -166,13 +170,13 @@ class FrameEngine(wiring.Component):
                     m.d.sync += status.eq(Status.CRC)
                 with m.Elif(~cmd_known):
                     m.d.sync += status.eq(Status.COMMAND)
-                with m.Elif(self.busy & ((cmd == Command.WRITE) | (cmd == Command.START) |
-                                         (cmd == Command.READ))):
+                with m.Elif(eie.busy & ((cmd == Command.WRITE) | (cmd == Command.START) |
+                                        (cmd == Command.READ))):
                     m.d.sync += status.eq(Status.BUSY)
                 with m.Elif(((cmd == Command.INFO) | (cmd == Command.STATUS)) &
                             (n_payload != 0)):
                     m.d.sync += status.eq(Status.LENGTH)
-                with m.Elif((cmd == Command.START) & (n_payload != 2)):
+                with m.Elif((cmd == Command.START) & (n_payload != START_BYTES)):
                     m.d.sync += status.eq(Status.LENGTH)
                 with m.Elif(((cmd == Command.WRITE) | (cmd == Command.READ)) &
                             (n_payload == 0)):
@@ -182,24 +186,27 @@ class FrameEngine(wiring.Component):
                     with m.If((cmd == Command.WRITE) | (cmd == Command.READ)):
                         m.next = "FETCH"
                     with m.Elif(cmd == Command.START):
-                        m.next = "START_LO"
+                        m.next = "START_FETCH"
                     with m.Else():
                         m.next = "HDR_CMD"
 
-            # Section: START — the two payload bytes, then a START word.
-            with m.State("START_LO"):
-                m.d.comb += buf_r.addr.eq(2)
-                m.next = "START_HI"
-            with m.State("START_HI"):
-                m.d.comb += buf_r.addr.eq(3)
-                m.d.sync += word.eq(buf_r.data)
-                m.next = "START_GO"
+            # Section: START — its payload bytes shifted into the top of `word`, then a
+            # START word with them as the (little-endian) layer count.
+            with m.State("START_FETCH"):
+                m.d.comb += buf_r.addr.eq(ptr)
+                m.d.sync += ptr.eq(ptr + 1)
+                m.next = "START_LATCH"
+            with m.State("START_LATCH"):
+                m.d.sync += word.eq(Cat(word[8:], buf_r.data))
+                m.next = "START_FETCH"
+                with m.If(ptr == 2 + START_BYTES):
+                    m.next = "START_GO"
             with m.State("START_GO"):
-                wp = self.write.payload
-                m.d.comb += [buf_r.addr.eq(3), self.write.valid.eq(1),
+                wp = eie.write.payload
+                m.d.comb += [eie.write.valid.eq(1),
                              wp.space.eq(Space.START), wp.pe.eq(0), wp.addr.eq(0),
-                             wp.data.eq(Cat(word[:8], buf_r.data))]
-                with m.If(self.write.ready):
+                             wp.data.eq(word[8 * (n_bytes - START_BYTES):])]
+                with m.If(eie.write.ready):
                     m.next = "HDR_CMD"
 
             # Section: word passes. FETCH reads buf[ptr], LATCH shifts it into `word`.
@@ -244,17 +251,17 @@ class FrameEngine(wiring.Component):
                 with m.Elif(is_read):
                     m.next = "READ_REQ"
                 with m.Else():
-                    m.d.comb += self.write.valid.eq(1)
-                    with m.If(self.write.ready):
+                    m.d.comb += eie.write.valid.eq(1)
+                    with m.If(eie.write.ready):
                         m.next = "FETCH"
             with m.State("READ_REQ"):
-                m.d.comb += self.read_req.valid.eq(1)
-                with m.If(self.read_req.ready):
+                m.d.comb += eie.read_req.valid.eq(1)
+                with m.If(eie.read_req.ready):
                     m.next = "READ_WAIT"
             with m.State("READ_WAIT"):
-                m.d.comb += self.read_data.ready.eq(1)
-                with m.If(self.read_data.valid):
-                    m.d.sync += [value.eq(self.read_data.payload), idx.eq(0)]
+                m.d.comb += eie.read_data.ready.eq(1)
+                with m.If(eie.read_data.valid):
+                    m.d.sync += [value.eq(eie.read_data.payload), idx.eq(0)]
                     m.next = "READ_SEND"
             with m.State("READ_SEND"):
                 m.d.comb += [enc.body.valid.eq(1),
@@ -302,7 +309,7 @@ class FrameEngine(wiring.Component):
                 m.d.comb += [enc.body.valid.eq(1), tok.data.eq(status_bytes[idx])]
                 with m.If(tok_sent):
                     m.d.sync += idx.eq(idx + 1)
-                    with m.If(idx == 4):
+                    with m.If(idx == len(status_bytes) - 1):
                         m.next = "FINISH"
             with m.State("FINISH"):
                 m.d.comb += [enc.body.valid.eq(1), tok.end.eq(1)]

@@ -18,8 +18,9 @@ Requests (payload; response payload):
   :class:`eie_hw.rtl.top.EIETop`, ``space != START``; none). Every word is checked against the
   configuration (:meth:`FrameFormat.check_write`) before any is written: a frame is all or
   nothing.
-* ``START`` (``n_layers``, 2 bytes LE; none).
-* ``STATUS`` (none; ``flags`` = busy | done << 1 | error << 2, then ``cycles``, 4 bytes LE).
+* ``START`` (``n_layers``, :data:`START_BYTES` bytes LE; none).
+* ``STATUS`` (none; ``flags``, one byte packed as :data:`eie_hw.protocol.STATUS_LAYOUT`
+  (busy, done, error from bit 0 up), then ``cycles``, :data:`CYCLE_BYTES` bytes LE).
 * ``READ`` (``k >= 1`` words of ``read_bytes`` bytes, little-endian ``read_req`` payloads,
   ``addr < act_depth``; ``k`` activations of ``act_bytes`` bytes LE, two's complement).
 
@@ -32,10 +33,18 @@ import enum
 from dataclasses import dataclass
 
 from eie_hw.config import EIEConfig
-from eie_hw.protocol import Space, layer_layout, read_req_layout, write_layout
+from eie_hw.protocol import (
+    CYCLE_COUNTER_BITS,
+    START_COUNT_BITS,
+    STATUS_LAYOUT,
+    memory_map,
+    read_req_layout,
+    write_layout,
+)
 
 __all__ = ["END", "ESC", "ESC_END", "ESC_ESC", "Command", "Status", "crc16", "slip_encode",
-           "SlipReader", "FrameFormat", "Response", "PROTOCOL_VERSION", "BUFFER_DEPTH"]
+           "SlipReader", "FrameFormat", "Response", "PROTOCOL_VERSION", "BUFFER_DEPTH",
+           "START_BYTES", "CYCLE_BYTES", "STATUS_BYTES"]
 
 END, ESC, ESC_END, ESC_ESC = 0xC0, 0xDB, 0xDC, 0xDD
 CRC_POLY, CRC_INIT = 0x1021, 0xFFFF
@@ -44,6 +53,14 @@ PROTOCOL_VERSION = 1
 BUFFER_DEPTH = 256
 #: Bytes of a request body besides its payload.
 REQUEST_OVERHEAD = 4
+#: Bytes of a ``START`` payload: the layer count, :data:`eie_hw.protocol.START_COUNT_BITS` wide.
+START_BYTES = -(-START_COUNT_BITS // 8)
+#: Bytes of the cycle count in a ``STATUS`` response.
+CYCLE_BYTES = -(-CYCLE_COUNTER_BITS // 8)
+#: Bytes of a ``STATUS`` response payload: the flags byte, then the cycle count.
+STATUS_BYTES = 1 + CYCLE_BYTES
+if STATUS_LAYOUT.size > 8:
+    raise AssertionError("the STATUS flags must fit one byte")
 
 
 class Command(enum.IntEnum):
@@ -172,26 +189,13 @@ class FrameFormat:
     def max_read_words(self):
         return self.max_payload // self.read_bytes
 
-    def space_limits(self):
-        """``{Space: (depth, data_bits)}``: a ``WRITE`` word to ``space`` needs
-        ``addr < depth`` and ``data < 2 ** data_bits``."""
-        cfg = self._config
-        return {
-            Space.PTR_EVEN: (cfg.ptr_depth // 2, cfg.ptr_width),
-            Space.PTR_ODD: (cfg.ptr_depth // 2, cfg.ptr_width),
-            Space.SPMAT: (cfg.spmat_depth, cfg.spmat_word_bits),
-            Space.CODEBOOK: (cfg.max_layers * cfg.codebook_size, cfg.weight_width),
-            Space.BIAS: (cfg.bias_depth, cfg.act_width),
-            Space.ACT: (cfg.act_depth, cfg.act_width),
-            Space.LAYER: (cfg.max_layers, layer_layout(cfg).size),
-        }
-
     def check_write(self, word):
-        """``None`` if the :class:`eie_hw.host.words.Write` ``word`` fits, else the reason."""
-        limits = self.space_limits()
-        if word.space not in limits:
+        """``None`` if the :class:`eie_hw.host.words.Write` ``word`` fits the memory map
+        (:func:`eie_hw.protocol.memory_map`) and is not a ``START``, else the reason."""
+        regions = memory_map(self._config)
+        if word.space not in regions:
             return f"space {word.space.name} cannot be written"
-        depth, bits = limits[word.space]
+        depth, bits = regions[word.space].depth, regions[word.space].data_bits
         if not 0 <= word.pe < self._config.n_pes:
             return f"PE {word.pe} of {self._config.n_pes}"
         if not 0 <= word.addr < depth:

@@ -1,19 +1,21 @@
-"""Host driver of a board running the EIE link (:mod:`boards.frame`), over any
+"""Host port of a board running the EIE link (:mod:`boards.frame`), over any
 :class:`~boards.transport.Transport`.
 
-The words it sends come from :mod:`eie_hw.host.words` (the one encoder of EIETop's protocol);
-this module only packs them into frames and checks the answers.
+:class:`EIEDevice` is the board's :class:`~eie_hw.host.session.HostPort`: it packs the host
+words (:mod:`eie_hw.host.words`) into frames and checks the answers; the host session
+(:class:`~eie_hw.host.session.HostSession`) does the rest, as for the simulated array. Its
+:meth:`EIEDevice.run` and :meth:`EIEDevice.run_batch` are that session, run synchronously.
 """
-
-from dataclasses import dataclass
 
 import numpy as np
 
-from eie_hw.host.words import encode_read, encode_write, load_transactions, output_requests
+from eie_hw.host.session import HostPort, HostSession, JobStatus, run_sync
+from eie_hw.host.words import encode_read, encode_write
+from eie_hw.protocol import STATUS_LAYOUT, Space, unpack
 
-from .frame import Command, FrameFormat, SlipReader, Status
+from .frame import START_BYTES, Command, FrameFormat, SlipReader, Status
 
-__all__ = ["DeviceError", "DeviceStatus", "RunResult", "EIEDevice"]
+__all__ = ["DeviceError", "EIEDevice"]
 
 
 class DeviceError(OSError):
@@ -21,24 +23,8 @@ class DeviceError(OSError):
     ``OSError``, like the serial port's own errors, so ``eie`` reports it as one)."""
 
 
-@dataclass(frozen=True)
-class DeviceStatus:
-    busy: bool
-    done: bool
-    error: int
-    cycles: int
-
-
-@dataclass(frozen=True)
-class RunResult:
-    outputs: np.ndarray      #: original row order
-    physical: np.ndarray     #: physical row order (as read from the PEs)
-    cycles: int
-    error: int
-
-
-class EIEDevice:
-    """Talks to one device.
+class EIEDevice(HostPort):
+    """Talks to one device: the :class:`~eie_hw.host.session.HostPort` of a board.
 
     Parameters
     ----------
@@ -47,20 +33,25 @@ class EIEDevice:
         The configuration the device was built for (checked by :meth:`check_config`).
     timeout : float
         Seconds to wait for each response.
+    job_timeout : float
+        Seconds :meth:`wait` polls for the end of a job.
     retries : int
         Times a request is repeated after a lost or corrupted response, or when the device
         saw it corrupted (``CRC``/``FRAME``). A repeated ``START`` whose first copy did start
         the job gets ``BUSY``.
     """
 
-    def __init__(self, transport, config, *, timeout=1.0, retries=2):
+    def __init__(self, transport, config, *, timeout=1.0, retries=2, job_timeout=10.0):
         self._transport = transport
         self._format = FrameFormat(config)
+        self.config = config
         self._timeout = timeout
+        self._job_timeout = job_timeout
         self._retries = retries
         self._seq = 0
         self._reader = SlipReader()
         self._pending = []
+        self._session = HostSession(self)
 
     @property
     def format(self):
@@ -112,7 +103,8 @@ class EIEDevice:
                               "rebuild the bitstream or encode the image for the board config")
 
     def write_words(self, words):
-        """Send :class:`eie_hw.host.words.Write` words, as many per frame as fit."""
+        """Send :class:`eie_hw.host.words.Write` words other than ``START``, as many per frame
+        as fit."""
         fmt, cfg = self._format, self._format.config
         for w in words:
             problem = fmt.check_write(w)
@@ -125,24 +117,15 @@ class EIEDevice:
             self.request(Command.WRITE, payload)
 
     def start(self, n_layers):
-        self.request(Command.START, int(n_layers).to_bytes(2, "little"))
+        self.request(Command.START, int(n_layers).to_bytes(START_BYTES, "little"))
 
     def status(self):
         p = self.request(Command.STATUS).payload
-        return DeviceStatus(bool(p[0] & 1), bool(p[0] & 2), p[0] >> 2,
-                            int.from_bytes(p[1:5], "little"))
+        flags = unpack(STATUS_LAYOUT, p[0])
+        return JobStatus(bool(flags["busy"]), bool(flags["done"]), flags["error"],
+                         int.from_bytes(p[1:], "little"))
 
-    def wait(self, timeout=10.0):
-        """Poll until the job is done; its :class:`DeviceStatus`."""
-        deadline = self._transport.clock() + timeout
-        while True:
-            st = self.status()
-            if st.done and not st.busy:
-                return st
-            if self._transport.clock() > deadline:
-                raise DeviceError(f"job still running after {timeout} s ({st})")
-
-    def read(self, requests):
+    def read_values(self, requests):
         """Activations ``(pe, addr)`` of the result bank, as signed integers."""
         fmt, cfg = self._format, self._format.config
         out = []
@@ -160,12 +143,51 @@ class EIEDevice:
                 out.append(v - (1 << bits) if v >> (bits - 1) else v)
         return out
 
-    def run(self, image, x, *, timeout=10.0):
-        """Load ``image`` and input ``x`` (fixed point, original order), run, read back."""
-        if image.config != self._format.config:
+    # Section: the host port (eie_hw.host.session.HostPort).
+
+    async def write(self, words):
+        """``START`` words become ``START`` requests; runs of other words ``WRITE`` frames."""
+        run = []
+        for w in words:
+            if w.space == Space.START:
+                self.write_words(run)
+                run = []
+                self.start(w.data)
+            else:
+                run.append(w)
+        self.write_words(run)
+
+    async def wait(self):
+        return self.poll_done()
+
+    async def read(self, requests):
+        return self.read_values(requests)
+
+    def poll_done(self):
+        """Poll ``STATUS`` until the job is done (at most ``job_timeout`` seconds); the
+        :class:`~eie_hw.host.session.JobStatus`."""
+        deadline = self._transport.clock() + self._job_timeout
+        while True:
+            st = self.status()
+            if st.done and not st.busy:
+                return st
+            if self._transport.clock() > deadline:
+                raise DeviceError(f"job still running after {self._job_timeout} s ({st})")
+
+    # Section: jobs, synchronously.
+
+    def run(self, image, x):
+        """One job of ``image`` (loaded unless it is the image loaded last) on input ``x``
+        (fixed point, original order): a :class:`~eie_hw.host.session.JobResult`."""
+        self._check_image(image)
+        return run_sync(self._session.run(np.asarray(x), image))
+
+    def run_batch(self, image, inputs, *, progress=None):
+        """Every row of ``inputs`` through ``image``, loaded once: a
+        :class:`~eie_hw.host.session.BatchResult`."""
+        self._check_image(image)
+        return run_sync(self._session.run_batch(inputs, image, progress=progress))
+
+    def _check_image(self, image):
+        if image.config != self.config:
             raise DeviceError("the image was encoded for another EIEConfig than the device's")
-        self.write_words(load_transactions(image, x))
-        self.start(len(image.layers))
-        st = self.wait(timeout)
-        physical = np.array(self.read(output_requests(image)), dtype=np.int64)
-        return RunResult(image.restore_outputs(physical), physical, st.cycles, st.error)

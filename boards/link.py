@@ -6,6 +6,7 @@ from amaranth.lib import stream, wiring
 from amaranth.lib.fifo import SyncFIFO
 from amaranth.lib.wiring import In, Out
 
+from eie_hw.protocol import ERROR_BITS
 from eie_hw.rtl.top import EIETop
 
 from .engine import FrameEngine
@@ -37,7 +38,7 @@ class EIEByteLink(wiring.Component):
     tx: Out(stream.Signature(8))
     busy: Out(1)
     done: Out(1)
-    error: Out(2)
+    error: Out(ERROR_BITS)
     bad_frame: Out(1)
 
     def __init__(self, config):
@@ -55,13 +56,9 @@ class EIEByteLink(wiring.Component):
         eie = m.submodules.eie = EIETop(self._config)
         wiring.connect(m, host=wiring.flipped(self.rx), engine=engine.rx)
         wiring.connect(m, engine=engine.tx, host=wiring.flipped(self.tx))
-        wiring.connect(m, engine=engine.write, eie=eie.write)
-        wiring.connect(m, engine=engine.read_req, eie=eie.read_req)
-        wiring.connect(m, eie=eie.read_data, engine=engine.read_data)
-        m.d.comb += [engine.busy.eq(eie.busy), engine.done.eq(eie.done),
-                     engine.error.eq(eie.error), engine.cycles.eq(eie.cycles),
-                     self.busy.eq(eie.busy), self.done.eq(eie.done), self.error.eq(eie.error),
-                     self.bad_frame.eq(engine.bad_frame)]
+        wiring.connect(m, engine=engine.eie, eie=eie.host)
+        m.d.comb += [self.busy.eq(eie.host.busy), self.done.eq(eie.host.done),
+                     self.error.eq(eie.host.error), self.bad_frame.eq(engine.bad_frame)]
         return m
 
 
@@ -85,7 +82,7 @@ class EIELink(wiring.Component):
     tx: Out(1, init=1)
     busy: Out(1)
     done: Out(1)
-    error: Out(2)
+    error: Out(ERROR_BITS)
     bad_frame: Out(1)
 
     def __init__(self, config, *, divisor):

@@ -3,10 +3,12 @@
 These functions are the numeric definition the golden model uses and the RTL implements:
 
 * ``product = weight * activation`` (exact, ``product_width`` bits);
-* ``acc = saturate(acc + product, acc_width)`` once per entry, in broadcast order;
-* ``out = saturate(round_shift(acc, w_frac), act_width)`` then ReLU where the layer asks,
-  where ``round_shift`` adds ``2 ** (w_frac - 1)`` and shifts right arithmetically
-  (round to nearest, ties towards +∞).
+* ``acc = (bias << w_frac) + sum of products`` over the layer's entries, exactly: the
+  accumulator is wide enough never to overflow (``EIEConfig.min_acc_width``), so the order of
+  the entries does not matter;
+* ``out = saturate(round_shift(acc, w_frac), act_width)`` (the only saturation), then ReLU
+  where the layer asks; ``round_shift`` adds ``2 ** (w_frac - 1)`` and shifts right
+  arithmetically (round to nearest, ties towards +∞).
 """
 
 import numpy as np

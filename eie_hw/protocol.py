@@ -1,37 +1,54 @@
 """The host protocol of :class:`eie_hw.rtl.top.EIETop`, defined once (see docs/protocol.md).
 
-The host talks to the array through three streams:
+The host talks to the array through three streams and a few status outputs, together the host
+port (:class:`HostSignature`):
 
 * ``write`` (in): words ``(space, pe, addr, data)``. ``space`` selects a memory of PE ``pe``
   (:class:`Space`), the layer table (``Space.LAYER``, ``pe`` ignored) or a command
   (``Space.START``: run ``data`` layers).
 * ``read_req`` (in): ``(pe, addr)``: read activation ``addr`` of PE ``pe`` from the result bank.
 * ``read_data`` (out): the activations asked for, in request order.
+* ``busy``, ``done``, ``error`` (:data:`STATUS_LAYOUT`), ``cycles``, ``broadcasts``, ``stalls``.
 
-Every width below is derived from :class:`~eie_hw.config.EIEConfig`. The Python helpers
-(:func:`pack`, :func:`pack_layer_entry`) turn field values into the integers a testbench or a
-board driver puts on the streams.
+Every layout and width of the protocol is defined here and derived from
+:class:`~eie_hw.config.EIEConfig`: the memory map (:func:`memory_map`), the word layouts, the
+``START`` count (:data:`START_COUNT_BITS`), the status flags and the error bits. The Python
+helpers (:func:`pack`, :func:`unpack`, :func:`pack_layer_entry`) turn field values into the
+integers a testbench or a board driver puts on the streams, and back.
 """
 
 import functools
+from dataclasses import dataclass
 
 from amaranth import signed
-from amaranth.lib import data, enum
+from amaranth.lib import data, enum, stream, wiring
+from amaranth.lib.wiring import In, Out
 from amaranth.utils import ceil_log2
 
 from .timing import INIT_LATENCY, WRITEBACK_LATENCY
 
-__all__ = ["Space", "ERROR_N_LAYERS", "ERROR_LAYER_TABLE", "pe_bits", "column_bits",
-           "layer_layout", "write_layout", "read_req_layout", "control_layout",
-           "data_bits", "addr_bits", "pack", "pack_layer_entry", "CYCLE_COUNTER_BITS"]
+__all__ = ["Space", "ERROR_N_LAYERS", "ERROR_LAYER_TABLE", "ERROR_BITS", "START_COUNT_BITS",
+           "STATUS_LAYOUT", "CYCLE_COUNTER_BITS", "Region", "memory_map", "pe_bits",
+           "column_bits", "layer_layout", "write_layout", "read_req_layout", "control_layout",
+           "data_bits", "addr_bits", "pack", "unpack", "pack_layer_entry", "HostSignature"]
 
-#: Width of the cycle counter of a job.
+#: Width of the cycle counter of a job (and of the other performance counters).
 CYCLE_COUNTER_BITS = 32
 
 #: ``error`` bit: ``START`` with 0 or more than ``max_layers`` layers.
 ERROR_N_LAYERS = 1
 #: ``error`` bit: a layer-table entry does not fit the configuration.
 ERROR_LAYER_TABLE = 2
+#: Width of ``error``: one bit per flag above.
+ERROR_BITS = (ERROR_N_LAYERS | ERROR_LAYER_TABLE).bit_length()
+
+#: Width of the layer count a ``START`` word carries to the CCU; a ``data`` field with higher
+#: bits set counts as the largest value (and is refused, as any count above ``max_layers``).
+START_COUNT_BITS = 16
+
+#: The job status flags, in this bit order wherever they are packed (the board link's
+#: ``STATUS`` response carries them in one byte).
+STATUS_LAYOUT = data.StructLayout({"busy": 1, "done": 1, "error": ERROR_BITS})
 
 
 class Space(enum.Enum, shape=3):
@@ -45,6 +62,30 @@ class Space(enum.Enum, shape=3):
     ACT = 5        #: input activation bank 0, slot ``addr``
     LAYER = 6      #: layer-table entry ``addr`` (data = :func:`pack_layer_entry`)
     START = 7      #: run layers ``0 … data - 1`` of the layer table
+
+
+@dataclass(frozen=True)
+class Region:
+    """A writable space of the memory map: a word to it needs ``addr < depth`` and
+    ``data < 2 ** data_bits``."""
+
+    depth: int
+    data_bits: int
+
+
+@functools.cache
+def memory_map(config):
+    """``{Space: Region}`` of every space a ``write`` word may address (all but ``START``):
+    the one definition of the host-visible memories' depths and word widths."""
+    return {
+        Space.PTR_EVEN: Region(config.ptr_depth // 2, config.ptr_width),
+        Space.PTR_ODD: Region(config.ptr_depth // 2, config.ptr_width),
+        Space.SPMAT: Region(config.spmat_depth, config.spmat_word_bits),
+        Space.CODEBOOK: Region(config.max_layers * config.codebook_size, config.weight_width),
+        Space.BIAS: Region(config.bias_depth, config.act_width),
+        Space.ACT: Region(config.act_depth, config.act_width),
+        Space.LAYER: Region(config.max_layers, layer_layout(config).size),
+    }
 
 
 def _bits(n):
@@ -76,16 +117,13 @@ def layer_layout(config):
 
 
 def addr_bits(config):
-    """Width of the ``addr`` field: enough for the deepest memory."""
-    depths = [config.ptr_depth // 2, config.spmat_depth, config.max_layers * config.codebook_size,
-              config.bias_depth, config.act_depth, config.max_layers]
-    return max(1, max(ceil_log2(d) for d in depths))
+    """Width of the ``addr`` field: enough for the deepest region of the memory map."""
+    return max(1, max(ceil_log2(r.depth) for r in memory_map(config).values()))
 
 
 def data_bits(config):
-    """Width of the ``data`` field: the widest memory word, table entry or command."""
-    return max(config.spmat_word_bits, config.ptr_width, config.act_width, config.weight_width,
-               layer_layout(config).size, _bits(config.max_layers))
+    """Width of the ``data`` field: the widest memory word, table entry or ``START`` count."""
+    return max(*(r.data_bits for r in memory_map(config).values()), _bits(config.max_layers))
 
 
 @functools.cache
@@ -151,7 +189,73 @@ def pack(layout, **fields):
     return value
 
 
+def unpack(layout, value):
+    """The field values (non-negative integers) of ``value`` packed by :func:`pack`."""
+    value = int(value)
+    if not 0 <= value < (1 << layout.size):
+        raise ValueError(f"value {value} does not fit the layout's {layout.size} bits")
+    return {name: (value >> offset) & ((1 << width) - 1)
+            for name, offset, width in _fields(layout)}
+
+
 def pack_layer_entry(config, *, n_in, rows, ptr_base, bias_base, w_frac, relu):
     """The ``data`` of a ``Space.LAYER`` word."""
     return pack(layer_layout(config), n_in=n_in, rows=rows, ptr_base=ptr_base,
                 bias_base=bias_base, w_frac=w_frac, relu=int(bool(relu)))
+
+
+class HostSignature(wiring.Signature):
+    """The host port of an EIE array, seen from the host (the side that loads, starts and reads).
+
+    :class:`eie_hw.rtl.top.EIETop` has it as ``host: In(HostSignature(config))``; whatever
+    drives the array (the board's frame engine, a testbench) has it as
+    ``Out(HostSignature(config))``, and one ``wiring.connect`` joins the two.
+
+    Parameters
+    ----------
+    config : EIEConfig
+
+    Members
+    -------
+    write : Out(stream.Signature(write_layout(config)))
+        Memory and layer-table words and the ``START`` command (:class:`Space`). Not ready
+        while a job runs.
+    read_req : Out(stream.Signature(read_req_layout(config)))
+        Requests for activations of the result bank. Not ready while a job runs.
+    read_data : In(stream.Signature(signed(config.act_width)))
+        The activations asked for, in request order.
+    busy, done : In(1)
+        A job runs; the last job has ended (high from its end to the next ``START``).
+    error : In(ERROR_BITS)
+        The last job's error flags (:data:`ERROR_N_LAYERS`, :data:`ERROR_LAYER_TABLE`).
+    cycles, broadcasts, stalls : In(CYCLE_COUNTER_BITS)
+        The last job's cycle count, activations broadcast, and cycles the broadcast waited for
+        a full queue.
+    """
+
+    def __init__(self, config):
+        self._config = config
+        super().__init__({
+            "write": Out(stream.Signature(write_layout(config))),
+            "read_req": Out(stream.Signature(read_req_layout(config))),
+            "read_data": In(stream.Signature(signed(config.act_width))),
+            "busy": In(1),
+            "done": In(1),
+            "error": In(ERROR_BITS),
+            "cycles": In(CYCLE_COUNTER_BITS),
+            "broadcasts": In(CYCLE_COUNTER_BITS),
+            "stalls": In(CYCLE_COUNTER_BITS),
+        })
+
+    @property
+    def config(self):
+        return self._config
+
+    def __eq__(self, other):
+        return type(other) is type(self) and other.config == self.config
+
+    def __hash__(self):
+        return hash((type(self), self.config))
+
+    def __repr__(self):
+        return f"HostSignature({self._config!r})"

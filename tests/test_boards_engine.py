@@ -148,10 +148,10 @@ def test_busy_while_a_job_runs(seed, rng):
     assert [r.status for r in resps] == [Status.OK] + [Status.BUSY] * 3 + [Status.OK], \
         f"seed={seed}"
     assert resps[4].payload[0] & 1, "STATUS shows busy"
-    st = dev.wait()
+    st = dev.poll_done()
     assert st.done and st.error == 0
     dev.start(1)
-    assert dev.wait().done
+    assert dev.poll_done().done
 
 
 def test_start_errors_are_reported_in_status(link):
@@ -160,7 +160,7 @@ def test_start_errors_are_reported_in_status(link):
     entry = pack_layer_entry(CFG, n_in=4, rows=1, ptr_base=0, bias_base=0, w_frac=0, relu=0)
     dev.write_words([Write(Space.LAYER, 0, 0, entry)])
     dev.start(CFG.max_layers + 1)
-    st = dev.wait()
+    st = dev.poll_done()
     assert st.done and st.error != 0
     with pytest.raises(DeviceError, match="^START refused: LENGTH$"):
         dev.request(Command.START, b"\x01")

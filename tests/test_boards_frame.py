@@ -19,7 +19,7 @@ from boards.frame import (
 )
 from eie_hw.config import EIEConfig
 from eie_hw.host.words import Write
-from eie_hw.protocol import Space, layer_layout
+from eie_hw.protocol import Space, layer_layout, memory_map
 
 CFG = EIEConfig(n_pes=4, act_depth=16, spmat_depth=256, ptr_depth=256, bias_depth=64,
                 max_layers=4)
@@ -61,7 +61,7 @@ def test_request_and_response_parsing():
 
 def test_sizes_follow_the_config():
     fmt = FrameFormat(CFG)
-    assert fmt.word_bytes * 8 >= 3 + 2 + fmt.space_limits()[Space.PTR_EVEN][0].bit_length()
+    assert fmt.word_bytes * 8 >= 3 + 2 + memory_map(CFG)[Space.PTR_EVEN].depth.bit_length()
     assert fmt.max_write_words * fmt.word_bytes <= BUFFER_DEPTH - 4
     assert fmt.act_bytes == 2
     assert len(fmt.info_bytes()) == 4 * (1 + len(CFG.to_dict()))

@@ -2,15 +2,13 @@
 
 import numpy as np
 import pytest
-from amaranth.sim import Simulator
 
 from eie_hw.config import EIEConfig
 from eie_hw.image.layer import QuantizedLayer
 from eie_hw.image.network import encode_network
-from eie_hw.rtl.top import EIETop
 from sim.models.cycle_model import job_timing
 from sim.models.golden import GoldenModel
-from sim.verify.amaranth_host import run_job
+from sim.verify.amaranth_host import simulate
 from sim.verify.paper import FIG2_PE0_NONZEROS, fig2_example
 
 SMALL = dict(act_depth=16, spmat_depth=256, ptr_depth=256, bias_depth=64, max_layers=4)
@@ -45,21 +43,12 @@ def check(image, inputs, seed, what=""):
     """Run ``inputs`` through the RTL; compare outputs, the cycle counter and the broadcast /
     stall counters with the golden and cycle models. Returns ``[(rtl_cycles, model_cycles)]``."""
     golden = GoldenModel(image)
-    dut = EIETop(image.config)
-    results = []
-
-    async def testbench(ctx):
-        for x in inputs:
-            out, cycles, error = await run_job(ctx, dut, image, x)
-            results.append((out, cycles, error, ctx.get(dut.broadcasts), ctx.get(dut.stalls)))
-
-    sim = Simulator(dut)
-    sim.add_clock(1e-8)
-    sim.add_testbench(testbench)
-    sim.run()
+    batch = simulate(image, np.array(inputs), reload=True)
     cycles = []
-    for i, (x, result) in enumerate(zip(inputs, results, strict=True)):
-        out, rtl_cycles, error, broadcasts, stalls = result
+    for i, (x, out, status) in enumerate(zip(inputs, batch.physical, batch.statuses,
+                                             strict=True)):
+        rtl_cycles, error = status.cycles, status.error
+        broadcasts, stalls = status.broadcasts, status.stalls
         expected = golden.layer_outputs(x)[-1]
         timing = job_timing(image, x, golden)
         where = f"seed={seed} {what} job {i}"

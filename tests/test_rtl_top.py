@@ -5,13 +5,14 @@ import pytest
 from amaranth.sim import Simulator
 from test_rtl_array import random_input, random_layer, small_config
 
+from eie_hw.host.session import HostSession
 from eie_hw.host.words import (
     Write,
     encode_read,
-    encode_write,
+    input_writes,
     load_transactions,
     output_requests,
-    start_transaction,
+    start_write,
 )
 from eie_hw.image.network import encode_network
 from eie_hw.protocol import (
@@ -27,15 +28,15 @@ from eie_hw.protocol import (
 from eie_hw.rtl.top import EIETop
 from sim.models.cycle_model import job_timing
 from sim.models.golden import GoldenModel
-from sim.verify.amaranth_host import run_job
+from sim.verify.amaranth_host import AmaranthHostPort
 
 
 async def send(ctx, dut, words):
-    ctx.set(dut.write.valid, 1)
-    for word in words:
-        ctx.set(dut.write.payload.as_value(), encode_write(dut.config, word))
-        await ctx.tick().until(dut.write.ready)
-    ctx.set(dut.write.valid, 0)
+    await AmaranthHostPort(ctx, dut.host, dut.config).write(words)
+
+
+def session(ctx, dut):
+    return HostSession(AmaranthHostPort(ctx, dut.host, dut.config))
 
 
 def run(dut, testbench):
@@ -72,11 +73,11 @@ def test_errors(bad, flag):
                  Write(Space.LAYER, 0, 1, pack_layer_entry(cfg, **entry)),
                  Write(Space.START, 0, 0, bad.get("n_layers", 2))]
         await send(ctx, dut, words)
-        await ctx.tick().until(dut.done)
-        status["bad"] = (ctx.get(dut.error), ctx.get(dut.busy))
+        await ctx.tick().until(dut.host.done)
+        status["bad"] = (ctx.get(dut.host.error), ctx.get(dut.host.busy))
         await send(ctx, dut, [Write(Space.START, 0, 0, 1)])
-        await ctx.tick().until(dut.done)
-        status["good"] = ctx.get(dut.error)
+        await ctx.tick().until(dut.host.done)
+        status["good"] = ctx.get(dut.host.error)
 
     run(dut, testbench)
     assert status["bad"] == (flag, 0)
@@ -92,20 +93,20 @@ def test_read_stream_backpressure(seed, rng):
     got = []
 
     async def producer(ctx):
-        await send(ctx, dut, load_transactions(image, x) + [start_transaction(image)])
-        await ctx.tick().until(dut.done)
-        ctx.set(dut.read_req.valid, 1)
+        await send(ctx, dut, load_transactions(image, x) + [start_write(image)])
+        await ctx.tick().until(dut.host.done)
+        ctx.set(dut.host.read_req.valid, 1)
         for pe, addr in output_requests(image):
-            ctx.set(dut.read_req.payload.as_value(), encode_read(cfg, pe, addr))
-            await ctx.tick().until(dut.read_req.ready)
-        ctx.set(dut.read_req.valid, 0)
+            ctx.set(dut.host.read_req.payload.as_value(), encode_read(cfg, pe, addr))
+            await ctx.tick().until(dut.host.read_req.ready)
+        ctx.set(dut.host.read_req.valid, 0)
 
     async def consumer(ctx):
         while len(got) < image.n_outputs:
             ready = bool(rng.random() < 0.5)
-            ctx.set(dut.read_data.ready, ready)
-            _, _, valid, payload = await ctx.tick().sample(dut.read_data.valid,
-                                                           dut.read_data.payload)
+            ctx.set(dut.host.read_data.ready, ready)
+            _, _, valid, payload = await ctx.tick().sample(dut.host.read_data.valid,
+                                                           dut.host.read_data.payload)
             if valid and ready:
                 got.append(payload)
 
@@ -129,14 +130,15 @@ def test_result_bank_after_odd_and_even_jobs(seed, rng):
     results = []
 
     async def testbench(ctx):
+        host = session(ctx, dut)
         for image, x in jobs:
-            results.append(await run_job(ctx, dut, image, x))
+            results.append(await host.run(x, image))
 
     run(dut, testbench)
-    for (image, x), (out, cycles, error) in zip(jobs, results, strict=True):
-        np.testing.assert_array_equal(out, GoldenModel(image).layer_outputs(x)[-1],
+    for (image, x), result in zip(jobs, results, strict=True):
+        np.testing.assert_array_equal(result.physical, GoldenModel(image).layer_outputs(x)[-1],
                                       err_msg=f"seed={seed}")
-        assert cycles == job_timing(image, x).total and error == 0, f"seed={seed}"
+        assert result.cycles == job_timing(image, x).total and result.error == 0, f"seed={seed}"
 
 
 def test_layouts_fit_and_validation():
@@ -156,17 +158,17 @@ def test_pending_answer_survives_a_job(seed, rng):
     got = {}
 
     async def testbench(ctx):
-        await run_job(ctx, dut, image, x1)
-        ctx.set(dut.read_data.ready, 0)
-        ctx.set(dut.read_req.payload.as_value(), encode_read(cfg, 0, 0))
-        ctx.set(dut.read_req.valid, 1)
-        await ctx.tick().until(dut.read_req.ready)
-        ctx.set(dut.read_req.valid, 0)
-        await send(ctx, dut, [w for w in load_transactions(image, x2) if w.space == Space.ACT]
-                   + [start_transaction(image)])
-        await ctx.tick().until(dut.done)
-        got["pending"] = ctx.get(dut.read_data.payload)
-        got["second"], _, _ = await run_job(ctx, dut, image, x2)
+        host = session(ctx, dut)
+        await host.run(x1, image)
+        ctx.set(dut.host.read_data.ready, 0)
+        ctx.set(dut.host.read_req.payload.as_value(), encode_read(cfg, 0, 0))
+        ctx.set(dut.host.read_req.valid, 1)
+        await ctx.tick().until(dut.host.read_req.ready)
+        ctx.set(dut.host.read_req.valid, 0)
+        await send(ctx, dut, input_writes(cfg, x2) + [start_write(image)])
+        await ctx.tick().until(dut.host.done)
+        got["pending"] = ctx.get(dut.host.read_data.payload)
+        got["second"] = (await host.run(x2)).physical
 
     run(dut, testbench)
     first, second = golden.layer_outputs(x1)[-1], golden.layer_outputs(x2)[-1]

@@ -1,9 +1,11 @@
-"""Host side of the RTL protocol (docs/protocol.md): what to send :class:`eie_hw.rtl.top.EIETop`.
+"""The host words of :class:`eie_hw.rtl.top.EIETop`'s protocol (docs/protocol.md), as data.
 
-:func:`load_transactions` turns an :class:`~eie_hw.image.network.EIEImage` and an input into
-``write``-stream words; :func:`output_requests` lists the ``read_req`` words of the outputs.
-They are plain data, used by the Amaranth testbenches, the cocotb bench and the board
-driver. The encoding of a word comes from :mod:`eie_hw.protocol` only.
+:func:`image_writes` turns an :class:`~eie_hw.image.network.EIEImage` into the ``write`` words
+that load its memories and layer table, :func:`input_writes` an input into those of bank 0,
+:func:`start_write` gives the ``START`` word and :func:`output_requests` the ``read_req``
+words of the outputs. :func:`encode_write` / :func:`encode_read` give a word's integer
+payload. The layouts come from :mod:`eie_hw.protocol` only; :class:`~.session.HostSession`
+sends these words through any port.
 """
 
 from dataclasses import dataclass
@@ -12,8 +14,8 @@ import numpy as np
 
 from eie_hw.protocol import Space, pack, pack_layer_entry, read_req_layout, write_layout
 
-__all__ = ["Write", "layer_table", "input_words", "load_transactions", "start_transaction",
-           "output_requests", "encode_write", "encode_read"]
+__all__ = ["Write", "layer_table", "input_slots", "image_writes", "input_writes", "start_write",
+           "load_transactions", "output_requests", "encode_write", "encode_read"]
 
 
 @dataclass(frozen=True)
@@ -34,36 +36,61 @@ def layer_table(image):
             for layer, place in zip(image.layers, image.placements(), strict=True)]
 
 
-def input_words(config, x):
-    """Bank-0 contents per PE for input ``x`` (physical = original order for layer 0):
-    activation ``j`` at PE ``j % n_pes``, slot ``j // n_pes``; the last slot is zero-padded."""
+def input_slots(config, x):
+    """Bank-0 contents per PE for input ``x`` (physical = original order for layer 0), an
+    ``(n_pes, slots)`` array: activation ``j`` at PE ``j % n_pes``, slot ``j // n_pes``; the
+    last slot is zero-padded.
+
+    Raises ``ValueError`` if ``x`` is not a vector of integers within ``act_width`` bits or
+    does not fit ``act_depth`` slots."""
+    x = np.asarray(x)
+    if x.ndim != 1:
+        raise ValueError(f"an input must be a vector, not an array of shape {x.shape}")
+    if x.dtype.kind not in "iu":
+        raise ValueError(f"an input must hold fixed-point integers, not {x.dtype}")
+    x = x.astype(np.int64)
+    if x.size and (x.min() < config.act_min or x.max() > config.act_max):
+        raise ValueError(f"input values must lie in {config.act_min} … {config.act_max} "
+                         f"(act_width {config.act_width}), not {x.min()} … {x.max()}")
     n = config.n_pes
-    x = np.asarray(x, dtype=np.int64)
     slots = -(-len(x) // n)
+    if slots > config.act_depth:
+        raise ValueError(f"an input of {len(x)} activations needs {slots} slots per PE; "
+                         f"act_depth is {config.act_depth}")
     padded = np.zeros(slots * n, dtype=np.int64)
     padded[:len(x)] = x
     return padded.reshape(slots, n).T
 
 
-def load_transactions(image, x):
-    """Every ``write`` word that loads ``image`` and input ``x`` (without ``START``)."""
+def image_writes(image):
+    """Every ``write`` word that loads ``image``: each PE's memories, then the layer table."""
     cfg = image.config
-    act_mask = (1 << cfg.act_width) - 1
     words = []
-    acts = input_words(cfg, x)
     for k in range(cfg.n_pes):
         mem = image.pe_memories(k)
         for space, key in ((Space.PTR_EVEN, "ptr_even"), (Space.PTR_ODD, "ptr_odd"),
                            (Space.SPMAT, "spmat"), (Space.CODEBOOK, "codebook"),
                            (Space.BIAS, "bias")):
             words.extend(Write(space, k, a, int(v)) for a, v in enumerate(mem[key]))
-        words.extend(Write(Space.ACT, k, a, int(v) & act_mask) for a, v in enumerate(acts[k]))
     for l, entry in enumerate(layer_table(image)):
         words.append(Write(Space.LAYER, 0, l, pack_layer_entry(cfg, **entry)))
     return words
 
 
-def start_transaction(image):
+def input_writes(config, x):
+    """The ``write`` words that put input ``x`` (see :func:`input_slots`) into bank 0."""
+    mask = (1 << config.act_width) - 1
+    acts = input_slots(config, x)
+    return [Write(Space.ACT, k, a, int(v) & mask)
+            for k in range(config.n_pes) for a, v in enumerate(acts[k])]
+
+
+def load_transactions(image, x):
+    """:func:`image_writes` followed by :func:`input_writes` (everything but ``START``)."""
+    return image_writes(image) + input_writes(image.config, x)
+
+
+def start_write(image):
     """The ``START`` word running every layer of ``image``."""
     return Write(Space.START, 0, 0, len(image.layers))
 

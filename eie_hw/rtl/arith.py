@@ -1,4 +1,5 @@
-"""The arithmetic unit of a PE: codebook lookup, row address, multiply, saturating accumulate."""
+"""The arithmetic unit of a PE: codebook lookup, row address, multiply, exact accumulate (the
+accumulator cannot overflow; saturation happens only at write-back, docs/arithmetic.md)."""
 
 from amaranth import Cat, Module, Mux, Signal, signed
 from amaranth.lib import wiring

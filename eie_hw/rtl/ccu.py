@@ -8,8 +8,10 @@ from amaranth.utils import exact_log2
 
 from eie_hw.protocol import (
     CYCLE_COUNTER_BITS,
+    ERROR_BITS,
     ERROR_LAYER_TABLE,
     ERROR_N_LAYERS,
+    START_COUNT_BITS,
     control_layout,
     layer_layout,
 )
@@ -75,7 +77,7 @@ class CCU(wiring.Component):
         n = config.n_pes
         super().__init__({
             "start": In(1),
-            "n_layers": In(16),
+            "n_layers": In(START_COUNT_BITS),
             "table_wr_en": In(1),
             "table_wr_addr": In(range(config.max_layers)),
             "table_wr_data": In(layer_layout(config)),
@@ -85,7 +87,7 @@ class CCU(wiring.Component):
             "idle": In(n),
             "busy": Out(1),
             "done": Out(1),
-            "error": Out(2),
+            "error": Out(ERROR_BITS),
             "cycles": Out(CYCLE_COUNTER_BITS),
             "result_bank": Out(1),
             "broadcasts": Out(CYCLE_COUNTER_BITS),

@@ -22,11 +22,10 @@ from eie_hw.fixedpoint import act_to_fixed
 from eie_hw.image import encode_network, load_image
 from sim.models.cycle_model import job_timing
 from sim.models.golden import GoldenModel
+from sim.verify.backends import BACKENDS, simulate_rtl
 from sim.verify.paper import PAPER_CLOCK_HZ
 
 __all__ = ["digits_config", "run_demo", "add_parser"]
-
-BACKENDS = ("verilator", "icarus", "amaranth")
 
 
 def digits_config(n_pes, fifo_depth=8):
@@ -40,11 +39,8 @@ def digits_config(n_pes, fifo_depth=8):
 
 def run_rtl(image, inputs, backend, progress):
     """Physical-order outputs, cycles and error flags of every input on ``backend``."""
-    if backend == "amaranth":
-        from sim.verify.amaranth_host import simulate_batch
-        return simulate_batch(image, inputs, progress=progress)
-    from sim.verify.cocotb_bench.batch import run_batch
-    return run_batch(image, inputs, simulator=backend, progress=progress)
+    result = simulate_rtl(image, inputs, backend, progress=progress)
+    return result.physical, result.cycles, result.errors
 
 
 def plot_pe_load(job, path):

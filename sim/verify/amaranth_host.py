@@ -1,129 +1,79 @@
-"""Run many inputs through one loaded image on the RTL in the Amaranth simulator.
+"""The host session on :class:`eie_hw.rtl.top.EIETop` in the Amaranth simulator.
 
-The image's memories and layer table are written once; each input then costs only its
-bank-0 activation words, ``START`` and the output reads (docs/protocol.md). Use this for
-batches (the demo's test set); :func:`eie_hw.host.words.simulate` reloads everything per job.
+:class:`AmaranthHostPort` drives the array's host port (:class:`eie_hw.protocol.HostSignature`)
+from an async testbench; :func:`simulate` runs a batch of inputs through one image with it
+(the image loaded once, then each input, ``START`` and the read-back).
 """
 
-import numpy as np
+from eie_hw.host.session import HostPort, HostSession, JobStatus
+from eie_hw.host.words import encode_read, encode_write
 
-from eie_hw.host.words import (
-    Write,
-    encode_read,
-    encode_write,
-    input_words,
-    load_transactions,
-    output_requests,
-    start_transaction,
-)
-from eie_hw.protocol import Space
-
-__all__ = ["simulate_batch", "run_job", "simulate"]
+__all__ = ["AmaranthHostPort", "simulate"]
 
 
-async def _write_all(ctx, dut, config, words):
-    ctx.set(dut.write.valid, 1)
-    for word in words:
-        ctx.set(dut.write.payload.as_value(), encode_write(config, word))
-        await ctx.tick().until(dut.write.ready)
-    ctx.set(dut.write.valid, 0)
+class AmaranthHostPort(HostPort):
+    """A :class:`~eie_hw.host.session.HostPort` on the host interface ``host`` of an
+    ``EIETop`` (``dut.host``), for one Amaranth testbench context ``ctx``.
 
-
-def _input_writes(config, x):
-    mask = (1 << config.act_width) - 1
-    acts = input_words(config, x)
-    return [Write(Space.ACT, k, a, int(v) & mask) for k in range(config.n_pes)
-            for a, v in enumerate(acts[k])]
-
-
-def simulate_batch(image, inputs, *, progress=None):
-    """Outputs (physical order, ``(batch, n_out)``), cycle counts and error flags of every
-    input, from one :class:`eie_hw.rtl.top.EIETop` in the Amaranth simulator. ``progress`` is
-    called after each input with its index."""
-    from amaranth.sim import Simulator
-
-    from eie_hw.rtl.top import EIETop
-
-    config = image.config
-    dut = EIETop(config)
-    inputs = np.atleast_2d(np.asarray(inputs))
-    outputs = np.zeros((len(inputs), image.n_outputs), dtype=np.int64)
-    cycles = np.zeros(len(inputs), dtype=np.int64)
-    errors = np.zeros(len(inputs), dtype=np.int64)
-    static = [w for w in load_transactions(image, inputs[0]) if w.space != Space.ACT]
-
-    async def testbench(ctx):
-        await _write_all(ctx, dut, config, static)
-        ctx.set(dut.read_data.ready, 1)
-        for i, x in enumerate(inputs):
-            await _write_all(ctx, dut, config, _input_writes(config, x)
-                             + [start_transaction(image)])
-            await ctx.tick().until(dut.done)
-            cycles[i], errors[i] = ctx.get(dut.cycles), ctx.get(dut.error)
-            for j, (pe, addr) in enumerate(output_requests(image)):
-                ctx.set(dut.read_req.payload.as_value(), encode_read(config, pe, addr))
-                ctx.set(dut.read_req.valid, 1)
-                await ctx.tick().until(dut.read_req.ready)
-                ctx.set(dut.read_req.valid, 0)
-                value, = await ctx.tick().sample(dut.read_data.payload).until(
-                    dut.read_data.valid)
-                outputs[i, j] = int(value)
-            if progress:
-                progress(i)
-
-    sim = Simulator(dut)
-    sim.add_clock(1e-8)
-    sim.add_testbench(testbench)
-    sim.run()
-    return outputs, cycles, errors
-
-
-async def run_job(ctx, dut, image, x):
-    """Amaranth testbench helper: load, start, wait for ``done`` and read the outputs.
-
-    Returns ``(outputs, cycles, error)``: the physical-order outputs (``int64`` array), the
-    cycle counter and the error flags. Assumes ``dut.read_data.ready`` is driven by this
-    helper only.
+    The port drives ``write``, ``read_req`` and ``read_data.ready``; nothing else may drive
+    them while it runs. ``read_data.ready`` is high only while a read waits for its answer.
     """
-    cfg = image.config
-    words = load_transactions(image, x) + [start_transaction(image)]
-    ctx.set(dut.write.valid, 1)
-    for word in words:
-        ctx.set(dut.write.payload.as_value(), encode_write(cfg, word))
-        await ctx.tick().until(dut.write.ready)
-    ctx.set(dut.write.valid, 0)
-    await ctx.tick().until(dut.done)
-    cycles, error = ctx.get(dut.cycles), ctx.get(dut.error)
-    outputs = []
-    ctx.set(dut.read_data.ready, 1)
-    for pe, addr in output_requests(image):
-        ctx.set(dut.read_req.payload.as_value(), encode_read(cfg, pe, addr))
-        ctx.set(dut.read_req.valid, 1)
-        await ctx.tick().until(dut.read_req.ready)
-        ctx.set(dut.read_req.valid, 0)
-        payload, = await ctx.tick().sample(dut.read_data.payload).until(dut.read_data.valid)
-        outputs.append(int(payload))
-    ctx.set(dut.read_data.ready, 0)
-    return np.array(outputs, dtype=np.int64), cycles, error
+
+    def __init__(self, ctx, host, config):
+        self._ctx, self._host = ctx, host
+        self.config = config
+
+    async def write(self, words):
+        ctx, stream = self._ctx, self._host.write
+        ctx.set(stream.valid, 1)
+        for word in words:
+            ctx.set(stream.payload.as_value(), encode_write(self.config, word))
+            await ctx.tick().until(stream.ready)
+        ctx.set(stream.valid, 0)
+
+    async def wait(self):
+        ctx, host = self._ctx, self._host
+        await ctx.tick().until(host.done)
+        return JobStatus(busy=bool(ctx.get(host.busy)), done=True, error=ctx.get(host.error),
+                         cycles=ctx.get(host.cycles), broadcasts=ctx.get(host.broadcasts),
+                         stalls=ctx.get(host.stalls))
+
+    async def read(self, requests):
+        ctx, req, data = self._ctx, self._host.read_req, self._host.read_data
+        values = []
+        ctx.set(data.ready, 1)
+        for pe, addr in requests:
+            ctx.set(req.payload.as_value(), encode_read(self.config, pe, addr))
+            ctx.set(req.valid, 1)
+            await ctx.tick().until(req.ready)
+            ctx.set(req.valid, 0)
+            value, = await ctx.tick().sample(data.payload).until(data.valid)
+            values.append(int(value))
+        ctx.set(data.ready, 0)
+        return values
 
 
-def simulate(image, inputs, *, dut=None):
-    """Run each input of ``inputs`` through ``image`` on one :class:`eie_hw.rtl.top.EIETop` in the
-    Amaranth simulator (memories reloaded for every job). Returns a list of
-    ``(outputs, cycles, error)`` as :func:`run_job`."""
+def simulate(image, inputs, *, reload=False, progress=None, dut=None):
+    """Every input of ``inputs`` (``(batch, n_in)`` or one ``(n_in,)``, fixed point, original
+    order) through ``image`` on one ``EIETop`` in the Amaranth simulator.
+
+    The image is loaded once (with ``reload``, again before every input). ``progress(i)`` is
+    called after input ``i``. Returns a :class:`~eie_hw.host.session.BatchResult`.
+    """
     from amaranth.sim import Simulator
 
     from eie_hw.rtl.top import EIETop
 
     dut = dut or EIETop(image.config)
-    results = []
+    result = []
 
     async def testbench(ctx):
-        for x in inputs:
-            results.append(await run_job(ctx, dut, image, x))
+        session = HostSession(AmaranthHostPort(ctx, dut.host, image.config))
+        result.append(await session.run_batch(inputs, image, reload=reload, progress=progress))
 
     sim = Simulator(dut)
     sim.add_clock(1e-8)
     sim.add_testbench(testbench)
     sim.run()
-    return results
+    return result[0]
+

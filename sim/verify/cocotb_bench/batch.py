@@ -12,6 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
+from eie_hw.host.session import BatchResult, JobStatus
 from eie_hw.image import save_image
 
 from .runner import build, project_root, run
@@ -20,8 +21,9 @@ __all__ = ["run_batch"]
 
 
 def run_batch(image, inputs, *, simulator="verilator", progress=None, log=print):
-    """Physical-order outputs ``(batch, n_out)``, cycle counts and error flags (all zero: a
-    flagged job fails the scoreboard) of every fixed-point input in ``inputs``."""
+    """Every fixed-point input of ``inputs`` through ``image``: a
+    :class:`~eie_hw.host.session.BatchResult` (error flags all zero: a flagged job fails the
+    scoreboard, and so the run)."""
     inputs = np.atleast_2d(np.asarray(inputs, dtype=np.int64))
     built = build(image.config, simulator, log=log)
     base = project_root() / "build" / "cocotb"
@@ -47,7 +49,10 @@ def run_batch(image, inputs, *, simulator="verilator", progress=None, log=print)
             raise RuntimeError(f"the RTL disagreed with the golden or cycle model "
                                f"({simulator}):\n{log_text}")
         result = np.load(out)
-        return result["outputs"], result["cycles"], np.zeros(len(inputs), dtype=np.int64)
+        physical, cycles = result["outputs"], result["cycles"]
+        return BatchResult(outputs=image.restore_outputs(physical), physical=physical,
+                           cycles=cycles, errors=np.zeros(len(inputs), dtype=np.int64),
+                           statuses=tuple(JobStatus(False, True, 0, int(c)) for c in cycles))
 
 
 def _watch(path, done, progress):

@@ -1,4 +1,4 @@
-"""The cocotb bench of ``eie_top``: TB class, stream driver and monitor, host driver, scoreboard.
+"""The cocotb bench of ``eie_top``: TB class, stream driver and monitor, host port, scoreboard.
 
 Timing discipline (the same in Icarus and Verilator): every input is driven just after a
 falling clock edge and every handshake is sampled in the ``ReadOnly`` phase of the same cycle,
@@ -25,16 +25,10 @@ from cocotb.triggers import (
     with_timeout,
 )
 
-from eie_hw.host.words import (
-    encode_read,
-    encode_write,
-    load_transactions,
-    output_requests,
-    start_transaction,
-)
-from eie_hw.protocol import Space
+from eie_hw.host.session import HostPort, HostSession, JobStatus
+from eie_hw.host.words import encode_read, encode_write, output_requests
 
-__all__ = ["TB", "StreamSource", "StreamSink", "HostDriver", "Scoreboard", "no_pauses",
+__all__ = ["TB", "StreamSource", "StreamSink", "CocotbHostPort", "Scoreboard", "no_pauses",
            "random_pauses", "JobFailure"]
 
 PERIOD_NS = 10
@@ -177,66 +171,46 @@ class StreamSink:
 
 
 class Scoreboard:
-    """Compares the read-back outputs with the golden model's, in order, bit for bit, and the
-    RTL's ``cycles``/``error`` with the cycle model. Mismatches are collected, not raised in
-    the monitor, so a job reports all of them (the first few in detail)."""
+    """Compares what the RTL returned with the models: the read-back outputs with the golden
+    model's, in order, bit for bit, and ``cycles`` / ``broadcasts`` / ``stalls`` / ``error``
+    with the cycle model. Mismatches are collected, not raised where they are found, so a job
+    reports all of them (the first few in detail)."""
 
     def __init__(self, log):
         self.log = log
-        self._expected = deque()
-        self._drained = Event()
-        self._drained.set()
         self.errors = []
         self.matched = 0
-        self.resetting = False
-        self.discarded = 0
 
-    def expect(self, tag, values, places):
-        for i, (value, place) in enumerate(zip(values, places, strict=True)):
-            self._expected.append((tag, i, place, int(value)))
-        if self._expected:
-            self._drained.clear()
+    def check_outputs(self, tag, values, expected, places):
+        """``values``: the RTL's outputs (physical order) read from ``places`` ``(pe, addr)``."""
+        if len(values) != len(expected):
+            self.errors.append(f"{tag}: {len(values)} outputs read, {len(expected)} expected")
+            return
+        for i, (value, want, (pe, addr)) in enumerate(zip(values, expected, places,
+                                                          strict=True)):
+            if int(value) != int(want):
+                self.errors.append(f"{tag}: output {i} (PE {pe} addr {addr}) is {int(value)}, "
+                                   f"golden model {int(want)}")
+            else:
+                self.matched += 1
 
-    def receive(self, value):
-        if self.resetting:      # a beat taken on a reset edge belongs to the aborted job
-            self.discarded += 1
-            return
-        if not self._expected:
-            self.errors.append(f"unexpected output {value} (nothing was requested)")
-            return
-        tag, i, (pe, addr), want = self._expected.popleft()
-        if value != want:
-            self.errors.append(f"{tag}: output {i} (PE {pe} addr {addr}) is {value}, "
-                               f"golden model {want}")
-        else:
-            self.matched += 1
-        if not self._expected:
-            self._drained.set()
+    def unexpected(self, value):
+        self.errors.append(f"unexpected output {value} (nothing was requested)")
 
     def check_status(self, tag, status, timing):
-        """``status``: the RTL's outputs at ``done``; ``timing``: the cycle model's
-        :class:`~sim.models.timing_result.JobTiming`."""
-        if status["error"]:
-            self.errors.append(f"{tag}: error flags {status['error']}")
-        if status["busy"]:
+        """``status``: the RTL's :class:`~eie_hw.host.session.JobStatus` at ``done``;
+        ``timing``: the cycle model's :class:`~sim.models.timing_result.JobTiming`."""
+        if status.error:
+            self.errors.append(f"{tag}: error flags {status.error}")
+        if status.busy:
             self.errors.append(f"{tag}: busy after done")
         model = {"cycles": timing.total,
                  "broadcasts": sum(layer.broadcasts for layer in timing.layers),
                  "stalls": sum(layer.broadcast_stalls for layer in timing.layers)}
         for name, want in model.items():
-            if name in status and status[name] != want:
-                self.errors.append(f"{tag}: RTL {name} = {status[name]}, cycle model {want}")
-
-    @property
-    def pending(self):
-        return len(self._expected)
-
-    async def wait_drained(self):
-        await self._drained.wait()
-
-    def clear(self):
-        self._expected.clear()
-        self._drained.set()
+            got = getattr(status, name)
+            if got is not None and got != want:
+                self.errors.append(f"{tag}: RTL {name} = {got}, cycle model {want}")
 
     def raise_errors(self, context=""):
         if self.errors:
@@ -246,37 +220,68 @@ class Scoreboard:
             raise JobFailure(f"{context}{len(errors)} mismatch(es):\n  {shown}{more}")
 
 
-class HostDriver:
-    """What a host does with the array: load an image and input, start, wait, read back."""
+class CocotbHostPort(HostPort):
+    """The :class:`~eie_hw.host.session.HostPort` of the cocotb bench: words go out through
+    the TB's ``write`` source, read requests through its ``read_req`` source, and the
+    ``read_data`` monitor hands every answer to :meth:`receive`. Every wait is bounded
+    (:meth:`TB.within`): a hung stream fails the job instead of the simulation.
+
+    ``done_budget`` is the number of cycles :meth:`wait` allows for a job (the TB sets it
+    from the cycle model before each job)."""
 
     def __init__(self, tb):
         self.tb = tb
+        self.config = tb.config
+        self.done_budget = 100_000
+        self._answers = deque()
+        self._wanted = 0
+        self._arrived = Event()
+        self.resetting = False
+        self.discarded = 0
 
-    async def load_and_start(self, job, inputs_only=False):
-        """Send the image and input (or, with ``inputs_only``, the input alone: the image is
-        still in the memories from the previous job) and ``START``."""
-        words = load_transactions(job.image, job.x)
-        if inputs_only:
-            words = [w for w in words if w.space == Space.ACT]
-        words.append(start_transaction(job.image))
-        self.tb.write.send([encode_write(self.tb.config, w) for w in words])
-        await self.tb.within(self.tb.write.wait_idle(), 8 * len(words) + 100, "load")
-        return len(words)
+    async def write(self, words):
+        self.tb.write.send([encode_write(self.config, w) for w in words])
+        await self.tb.within(self.tb.write.wait_idle(), 8 * len(words) + 100, "write")
 
-    async def wait_done(self, model_cycles):
-        """Until ``done`` rises; returns the status outputs (the performance counters
-        ``broadcasts`` and ``stalls`` too if the RTL has them)."""
+    async def wait(self):
         dut = self.tb.dut
-        await self.tb.within(RisingEdge(dut.done), 2 * model_cycles + 100, "done")
+        await self.tb.within(RisingEdge(dut.host__done), self.done_budget, "done")
         await ReadOnly()
-        return {name: int(getattr(dut, name).value) for name in self.tb.status_ports}
+        value = {name: int(getattr(dut, f"host__{name}").value)
+                 for name in ("busy", "error", "cycles", "broadcasts", "stalls")}
+        return JobStatus(done=True, **{**value, "busy": bool(value["busy"])})
 
-    async def read_outputs(self, job, tag, expected):
-        places = output_requests(job.image)
-        self.tb.scoreboard.expect(tag, expected, places)
-        self.tb.read_req.send([encode_read(self.tb.config, *p) for p in places])
-        await self.tb.within(self.tb.scoreboard.wait_drained(), 16 * len(places) + 100,
-                             "read-back")
+    async def read(self, requests):
+        self._answers.clear()
+        self._wanted = len(requests)
+        self._arrived.clear()
+        self.tb.read_req.send([encode_read(self.config, *p) for p in requests])
+        if requests:
+            await self.tb.within(self._arrived.wait(), 16 * len(requests) + 100, "read-back")
+        values, self._wanted = list(self._answers), 0
+        self._answers.clear()
+        return values
+
+    def receive(self, value):
+        """The ``read_data`` monitor's callback."""
+        if self.resetting:      # a beat taken on a reset edge belongs to the aborted job
+            self.discarded += 1
+        elif len(self._answers) >= self._wanted:
+            self.tb.scoreboard.unexpected(value)
+        else:
+            self._answers.append(value)
+            if len(self._answers) == self._wanted:
+                self._arrived.set()
+
+    @property
+    def pending(self):
+        """Answers asked for and not (yet) received."""
+        return self._wanted - len(self._answers)
+
+    def clear(self):
+        self._answers.clear()
+        self._wanted = 0
+        self._arrived.set()
 
 
 class TB:
@@ -290,17 +295,18 @@ class TB:
         self.scoreboard = Scoreboard(self.log)
         self.clock = Clock(dut.clk, PERIOD_NS, unit="ns")
         dut.rst.value = 1
-        dut.read_req__valid.value = 0
-        self.write = StreamSource(dut.clk, dut.write__valid, dut.write__ready,
-                                  dut.write__payload, "write", registered_ready=True)
-        self.read_req = StreamSource(dut.clk, dut.read_req__valid, dut.read_req__ready,
-                                     dut.read_req__payload, "read_req")
-        self.read_data = StreamSink(dut.clk, dut.read_data__valid, dut.read_data__ready,
-                                    dut.read_data__payload, self.scoreboard.receive, "read_data")
-        self.host = HostDriver(self)
+        dut.host__read_req__valid.value = 0
+        self.port = CocotbHostPort(self)
+        self.write = StreamSource(dut.clk, dut.host__write__valid, dut.host__write__ready,
+                                  dut.host__write__payload, "write", registered_ready=True)
+        self.read_req = StreamSource(dut.clk, dut.host__read_req__valid,
+                                     dut.host__read_req__ready, dut.host__read_req__payload,
+                                     "read_req")
+        self.read_data = StreamSink(dut.clk, dut.host__read_data__valid,
+                                    dut.host__read_data__ready, dut.host__read_data__payload,
+                                    self.port.receive, "read_data")
+        self.session = HostSession(self.port)
         self.jobs = 0
-        self.status_ports = [name for name in ("cycles", "error", "busy", "broadcasts", "stalls")
-                             if hasattr(dut, name)]
 
     async def start(self):
         self.clock.start()
@@ -338,26 +344,31 @@ class TB:
         await FallingEdge(self.dut.clk)
         self.write.clear()
         self.read_req.clear()
-        self.scoreboard.clear()
-        self.scoreboard.resetting = True
+        self.port.clear()
+        self.port.resetting = True
         self.dut.rst.value = 1
         await ClockCycles(self.dut.clk, cycles, rising=False)
         self.dut.rst.value = 0
-        self.scoreboard.resetting = False
+        self.port.resetting = False
 
     async def run_job(self, job, tag=None, *, inputs_only=False):
-        """Load, start, wait and read back ``job``; every check goes to the scoreboard.
-        Returns the RTL's cycle count. Raises :class:`JobFailure` on any mismatch."""
+        """Load (with ``inputs_only``, only the input: the image is still in the memories from
+        the previous job), start, wait and read back ``job`` through the host session; the
+        scoreboard checks outputs and status against the models. Returns the
+        :class:`~eie_hw.host.session.JobResult`. Raises :class:`JobFailure` on any mismatch."""
         tag = tag or f"job {self.jobs} ({job.describe()})"
         self.jobs += 1
         self.log.info("%s", tag)
         expected, timing = job.expected()
-        await self.host.load_and_start(job, inputs_only)
-        status = await self.host.wait_done(timing.total)
-        self.scoreboard.check_status(tag, status, timing)
-        await self.host.read_outputs(job, tag, expected)
+        self.port.done_budget = 2 * timing.total + 100
+        if not inputs_only:
+            await self.session.load(job.image)
+        result = await self.session.run(job.x, job.image)
+        self.scoreboard.check_status(tag, result.status, timing)
+        self.scoreboard.check_outputs(tag, result.physical, expected,
+                                      output_requests(job.image))
         self.scoreboard.raise_errors(f"{tag}: ")
-        return status["cycles"]
+        return result
 
     async def check_quiescent(self, settle=16):
         """End of test: nothing queued, nothing in flight, no output unaccounted for."""
@@ -367,11 +378,11 @@ class TB:
         for source in (self.write, self.read_req):
             if source.pending:
                 problems.append(f"{source.name}: {source.pending} words never accepted")
-        if self.scoreboard.pending:
-            problems.append(f"{self.scoreboard.pending} requested outputs never arrived")
-        if int(self.dut.read_data__valid.value):
+        if self.port.pending:
+            problems.append(f"{self.port.pending} requested outputs never arrived")
+        if int(self.dut.host__read_data__valid.value):
             problems.append("read_data still valid")
-        if int(self.dut.busy.value):
+        if int(self.dut.host__busy.value):
             problems.append("array still busy")
         problems += self.scoreboard.errors
         assert not problems, "not quiescent: " + "; ".join(problems)

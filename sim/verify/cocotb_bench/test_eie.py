@@ -85,10 +85,10 @@ async def test_reset_mid_job(dut, phase):
     if phase == "load":
         await ClockCycles(dut.clk, int(rng.integers(1, 40)))
     elif phase == "compute":
-        await RisingEdge(dut.busy)
+        await RisingEdge(dut.host__busy)
         await ClockCycles(dut.clk, int(rng.integers(0, max(1, model_cycles - 1))))
     else:
-        await RisingEdge(dut.done)
+        await RisingEdge(dut.host__done)
         await ClockCycles(dut.clk, int(rng.integers(1, 6)))
     assert not task.done(), f"the first job ended before the reset ({phase})"
     tb.log.info("reset during %s", phase)
@@ -96,8 +96,9 @@ async def test_reset_mid_job(dut, phase):
     await tb.reset()
     await FallingEdge(dut.clk)
     await ReadOnly()
-    assert not int(dut.busy.value) and not int(dut.done.value), "busy/done survived reset"
-    assert not int(dut.read_data__valid.value), "read_data valid survived reset"
+    assert not int(dut.host__busy.value) and not int(dut.host__done.value), \
+        "busy/done survived reset"
+    assert not int(dut.host__read_data__valid.value), "read_data valid survived reset"
     _pauses(tb, params, rng)
     await tb.run_job(random_job(tb.config, int(rng.integers(1 << 31))), "clean job")
     await tb.check_quiescent()
@@ -124,7 +125,8 @@ async def test_errors(dut):
         await tb.within(tb.write.wait_idle(), 100, "write")
         await ClockCycles(dut.clk, 4)
         await ReadOnly()
-        status = (int(dut.done.value), int(dut.busy.value), int(dut.error.value))
+        status = (int(dut.host__done.value), int(dut.host__busy.value),
+                  int(dut.host__error.value))
         assert status == (1, 0, flag), f"{words}: (done, busy, error) = {status}, want {flag}"
         await FallingEdge(dut.clk)
     _pauses(tb, params, rng)
@@ -156,7 +158,7 @@ async def test_alex7(dut):
     await tb.start()
     tb.set_pauses()
     start = tb.cycles()
-    rtl_cycles = await tb.run_job(job)
+    rtl_cycles = (await tb.run_job(job)).cycles
     t2 = time.perf_counter()
     await tb.check_quiescent()
     sim_cycles = tb.cycles() - start
@@ -213,14 +215,14 @@ async def test_batch(dut):
     tb, params, _ = _setup(dut)
     image, inputs = load_image(params["image"]), np.load(params["inputs"])
     received = []
-    scoreboard_receive = tb.read_data._callback
-    tb.read_data._callback = lambda value: (received.append(value), scoreboard_receive(value))
     tb.set_pauses()
     await tb.start()
     cycles, progress = [], Path(params["out"]).with_suffix(".progress")
     for i, x in enumerate(inputs):
         job = Job(image, x, "batch", seed=i)
-        cycles.append(await tb.run_job(job, f"input {i}", inputs_only=i > 0))
+        result = await tb.run_job(job, f"input {i}", inputs_only=i > 0)
+        received.append(result.physical)
+        cycles.append(result.cycles)
         progress.write_text(str(i + 1))
     np.savez(params["out"], outputs=np.array(received).reshape(len(inputs), -1),
              cycles=np.array(cycles))
