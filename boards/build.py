@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from eie_hw.protocol import Space, memory_map
+
 from .frame import FrameFormat
 from .top import BoardTop
 
@@ -88,15 +90,17 @@ def parse_report(path):
 
 
 def memory_summary(config):
-    """Per-PE memory sizes of ``config`` in bits, and the link's word sizes."""
-    fmt = FrameFormat(config)
-    acc = config.acc_width
+    """Per-PE memory sizes of ``config`` in bits (from the host memory map, plus the
+    accumulators and the second activation bank, which the host does not write), and the
+    link's word size."""
+    bits = {space: region.depth * region.data_bits
+            for space, region in memory_map(config).items()}
     return {
-        "ptr": config.ptr_depth * config.ptr_width,
-        "spmat": config.spmat_depth * config.spmat_word_bits,
-        "codebook": config.max_layers * config.codebook_size * config.weight_width,
-        "acc": config.act_depth * acc,
-        "act": 2 * config.act_depth * config.act_width,
-        "bias": config.bias_depth * config.act_width,
-        "write_word_bytes": fmt.word_bytes,
+        "ptr": bits[Space.PTR_EVEN] + bits[Space.PTR_ODD],
+        "spmat": bits[Space.SPMAT],
+        "codebook": bits[Space.CODEBOOK],
+        "acc": config.act_depth * config.acc_width,
+        "act": 2 * bits[Space.ACT],                    # the ping-pong banks act0, act1
+        "bias": bits[Space.BIAS],
+        "write_word_bytes": FrameFormat(config).word_bytes,
     }

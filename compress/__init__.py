@@ -1,9 +1,8 @@
 """The Deep Compression front end and the EIE image writer.
 
-Light on purpose: importing ``compress`` (or ``eie_hw.image``) pulls in no PyTorch. The
-modules, one idea each:
+Light on purpose: importing ``compress`` pulls in no PyTorch. It writes the EIE image of
+:mod:`eie_hw.image` (layer layout, network image, ``.eie`` file). The modules, one idea each:
 
-* :mod:`eie_hw.image` — EIE layer layout, network image, ``.eie`` file (NumPy only);
 * :mod:`compress.prune` — magnitude pruning, masks, iterative schedules;
 * :mod:`compress.sensitivity` — per-layer accuracy-vs-sparsity scan;
 * :mod:`compress.kmeans` — 1-D k-means weight sharing (NumPy only);

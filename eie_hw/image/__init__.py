@@ -1,6 +1,7 @@
 """The EIE image: layer layout over the PEs, network images and the ``.eie`` file format.
 
-Light on purpose (NumPy only): the golden model, the RTL drivers and the boards import it.
+Light on purpose (NumPy only): the compressor writes it; the models, the host session, the
+verification, the boards and the Python API read it.
 """
 
 from .fileformat import load_image, save_image
