@@ -111,7 +111,7 @@ def cmd_build(args):
     config = board.config(args.pes)
     check_clock(board, args.freq, args.baud)
     freq = args.freq * 1e6 if args.freq else None
-    build_dir = args.build_dir or f"build/{board.name}-{config.n_pes}pe"
+    build_dir = str(args.build_dir or f"build/{board.name}-{config.n_pes}pe")
     report = {"board": board.name, "n_pes": config.n_pes, "config": config.to_dict(),
               "clock_mhz": board.clock_hz(freq) / 1e6,
               "memory_bits_per_pe": memory_summary(config), "build_dir": build_dir}
