@@ -8,39 +8,56 @@ from pathlib import Path
 
 import numpy as np
 
+from eie_hw import cli_args
+from eie_hw.fixedpoint import act_to_fixed
+
 from .boards import BOARDS, get_board
 
 __all__ = ["add_parser", "cmd_build", "cmd_run", "format_report"]
 
 
+DEFAULT_BAUD = 115200
+_PLL_TOLERANCE = 0.05       # relative difference of the PLL's clock from --freq
+
+
 def add_parser(subparsers):
     p = subparsers.add_parser("build", help="build an FPGA bitstream and report resources")
     p.add_argument("--board", required=True, choices=sorted(BOARDS))
-    p.add_argument("--pes", type=int, default=None, help="PE count (default: the board's)")
-    p.add_argument("--baud", type=int, default=115200)
-    p.add_argument("--freq", type=float, default=None,
+    p.add_argument("--pes", type=cli_args.pe_count, default=None,
+                   help="PE count (default: the board's)")
+    p.add_argument("--baud", type=cli_args.positive_int, default=DEFAULT_BAUD)
+    p.add_argument("--freq", type=cli_args.positive_float, default=None,
                    help="clock in MHz through a PLL (ECP5 only; default: the board's)")
-    p.add_argument("--build-dir", default=None,
+    p.add_argument("--build-dir", type=cli_args.output_dir, default=None,
                    help="project directory (default: build/BOARD-NPE, relative)")
-    p.add_argument("--json", default=None, help="write the report as JSON to this file")
+    p.add_argument("--json", type=cli_args.output_file, default=None,
+                   help="write the report as JSON to this file")
     p.add_argument("--dry-run", action="store_true",
                    help="write the project without running the tools")
     p.set_defaults(func=cmd_build)
 
     p = subparsers.add_parser("run", help="run an .eie image on a board (or its simulation)")
-    p.add_argument("image", help=".eie image file (encoded for the board's configuration)")
-    p.add_argument("--input", required=True,
-                   help=".npy input: fixed-point integers, or floats (converted)")
+    p.add_argument("image", type=cli_args.existing_file,
+                   help=".eie image file (encoded for the board's configuration)")
+    p.add_argument("--input", required=True, type=cli_args.existing_file,
+                   help=".npy input (n_in,) or batch (N, n_in): fixed-point integers, or floats "
+                        "(converted)")
+    p.add_argument("--output", type=cli_args.output_file, metavar="Y.npy",
+                   help="also write the outputs (fixed point, the input's shape with n_out "
+                        "columns) to this .npy file")
     where = p.add_mutually_exclusive_group(required=True)
     where.add_argument("--port", help="serial port of the board")
     where.add_argument("--sim", action="store_true",
                        help="run the link gateware in the Amaranth simulator instead")
     p.add_argument("--board", choices=sorted(BOARDS), default=None,
                    help="re-encode the image for this board's configuration first")
-    p.add_argument("--pes", type=int, default=None, help="with --board: its PE count")
+    p.add_argument("--pes", type=cli_args.pe_count, default=None,
+                   help="with --board: its PE count")
     p.add_argument("--uart", action="store_true", help="with --sim: simulate the UART too")
-    p.add_argument("--baud", type=int, default=115200)
-    p.add_argument("--timeout", type=float, default=2.0, help="seconds per response")
+    p.add_argument("--baud", type=cli_args.positive_int, default=None,
+                   help=f"with --port: baud rate (default {DEFAULT_BAUD})")
+    p.add_argument("--timeout", type=cli_args.positive_float, default=2.0,
+                   help="seconds per response")
     p.set_defaults(func=cmd_run)
 
 
@@ -58,13 +75,43 @@ def format_report(report):
     return "\n".join(lines)
 
 
+def check_clock(board, freq_mhz, baud):
+    """Refuse a clock the board cannot make and a baud rate its UART cannot divide it into,
+    before a project is written or a tool runs."""
+    from .top import ecp5_pll_params
+    from .uart import divisor_for
+
+    platform = board.make_platform()
+    f_in = platform.default_clk_frequency
+    if freq_mhz is not None and platform.family != "ecp5":
+        raise ValueError(f"--freq needs an ECP5 board (a PLL makes the clock); {board.name} "
+                         f"runs from its {f_in / 1e6:g} MHz oscillator")
+    freq = freq_mhz * 1e6 if freq_mhz is not None else board.freq
+    clock = f_in
+    if freq is not None:
+        try:
+            clock = ecp5_pll_params(f_in, freq)[3]
+        except ValueError as e:
+            raise ValueError(f"--freq {freq_mhz:g}: {e}") from None
+        # The PLL makes the closest clock it can; far from the one asked for (outside its
+        # 400–800 MHz VCO range divided down), that is not what the user meant.
+        if abs(clock - freq) > _PLL_TOLERANCE * freq:
+            raise ValueError(f"--freq {freq / 1e6:g}: the closest clock an ECP5 PLL makes from "
+                             f"{f_in / 1e6:g} MHz is {clock / 1e6:g} MHz")
+    try:
+        divisor_for(clock, baud)
+    except ValueError as e:
+        raise ValueError(f"--baud {baud}: {e}") from None
+
+
 def cmd_build(args):
     from .build import NAME, memory_summary, missing_tools, parse_report, run_build
 
     board = get_board(args.board)
     config = board.config(args.pes)
+    check_clock(board, args.freq, args.baud)
     freq = args.freq * 1e6 if args.freq else None
-    build_dir = args.build_dir or f"build/{board.name}-{config.n_pes}pe"
+    build_dir = str(args.build_dir or f"build/{board.name}-{config.n_pes}pe")
     report = {"board": board.name, "n_pes": config.n_pes, "config": config.to_dict(),
               "clock_mhz": board.clock_hz(freq) / 1e6,
               "memory_bits_per_pe": memory_summary(config), "build_dir": build_dir}
@@ -101,31 +148,68 @@ def cmd_build(args):
     return 0
 
 
+def _check_run_options(args):
+    misplaced = [(given, needs) for given, needs, ok in (
+        ("--pes", "--board", args.pes is None or args.board),
+        ("--uart", "--sim", not args.uart or args.sim),
+        ("--baud", "--port", args.baud is None or args.port))
+        if not ok]
+    if misplaced:
+        given, needs = misplaced[0]
+        raise ValueError(f"{given} needs {needs}")
+
+
+def _fixed_inputs(config, x, option):
+    """Integer inputs are fixed point already and must fit an activation; floats are
+    converted."""
+    if not np.issubdtype(x.dtype, np.integer):
+        return act_to_fixed(config, x, what=option)
+    if x.min() < config.act_min or x.max() > config.act_max:
+        raise ValueError(f"{option}: fixed-point inputs must lie in {config.act_min}…"
+                         f"{config.act_max} ({config.act_width}-bit activations), not "
+                         f"{x.min()}…{x.max()}")
+    return x.astype(np.int64)
+
+
 def cmd_run(args):
-    from eie_hw.fixedpoint import act_to_fixed
+    """Run every input of ``--input`` (one, or a batch with one input per row) on the device;
+    print the outputs and each input's cycle count and error flags. Exit status 1 if any run
+    raised an error flag."""
     from eie_hw.image import encode_network, load_image
 
     from .host import EIEDevice
     from .transport import SerialTransport, SimulationTransport
 
+    _check_run_options(args)
     image = load_image(args.image)
     if args.board:
         config = get_board(args.board).config(args.pes)
         if image.config != config:
             image = encode_network(config, image.decode())      # ImageError if it won't fit
             print(f"image re-encoded for {args.board} ({config.n_pes} PEs)")
-    x = np.load(args.input)
-    if not np.issubdtype(x.dtype, np.integer):
-        x = act_to_fixed(image.config, x)
+    batch, single = cli_args.load_inputs(args.input, image.n_inputs, "--input")
+    batch = _fixed_inputs(image.config, batch, f"--input {args.input}")
     if args.sim:
         transport = SimulationTransport(image.config, uart=args.uart)
     else:
-        transport = SerialTransport(args.port, args.baud)
+        transport = SerialTransport(args.port, args.baud or DEFAULT_BAUD)
     with transport:
         device = EIEDevice(transport, image.config, timeout=args.timeout)
         device.check_config()
-        result = device.run(image, x)
+        results = [device.run(image, x) for x in batch]
+    outputs = np.stack([r.outputs for r in results])
+    cycles = np.array([r.cycles for r in results])
+    errors = np.array([r.error for r in results])
     np.set_printoptions(threshold=sys.maxsize, linewidth=100)
-    print(f"outputs ({len(result.outputs)}, fixed point): {result.outputs}")
-    print(f"cycles: {result.cycles}  error flags: {result.error}")
-    return 1 if result.error else 0
+    if single:
+        print(f"outputs ({outputs.shape[1]}, fixed point): {outputs[0]}")
+        print(f"cycles: {cycles[0]}  error flags: {errors[0]}")
+    else:
+        print(f"outputs ({outputs.shape[0]} × {outputs.shape[1]}, fixed point, one input per "
+              f"row):\n{outputs}")
+        print(f"cycles per input: {cycles}")
+        print(f"error flags per input: {errors}")
+    if args.output:
+        np.save(args.output, outputs[0] if single else outputs)
+        print(f"outputs written to {args.output}")
+    return 1 if errors.any() else 0

@@ -17,26 +17,37 @@ import argparse
 import sys
 from pathlib import Path
 
+from eie_hw import cli_args
+
 __all__ = ["add_parser", "run", "main", "parse_sparsity"]
 
 
 def parse_sparsity(text):
-    """``"0.9"`` → ``0.9``; ``"fc1=0.9,fc2=0.95"`` → ``{"fc1": 0.9, "fc2": 0.95}``."""
-    def number(value, what):
-        try:
-            return float(value)
-        except ValueError:
-            raise ValueError(f"{what} must be a number, not {value!r}") from None
-
+    """The ``--sparsity`` argument: ``"0.9"`` → ``0.9``; ``"fc1=0.9,fc2=0.95"`` →
+    ``{"fc1": 0.9, "fc2": 0.95}``. Every value is a fraction in ``[0, 1)``; otherwise
+    :class:`argparse.ArgumentTypeError` says which item is wrong."""
     if "=" not in text:
-        return number(text, "--sparsity")
+        return cli_args.fraction(text)
     result = {}
     for item in text.split(","):
         name, sep, value = item.partition("=")
         if not sep or not name.strip():
-            raise ValueError(f"--sparsity items must be NAME=FRACTION, not {item!r}")
-        result[name.strip()] = number(value, f"--sparsity of layer {name.strip()!r}")
+            raise argparse.ArgumentTypeError(f"items must be NAME=FRACTION, not {item!r}")
+        try:
+            result[name.strip()] = cli_args.fraction(value.strip())
+        except argparse.ArgumentTypeError as e:
+            raise argparse.ArgumentTypeError(f"the value for layer {name.strip()!r} {e}") \
+                from None
     return result
+
+
+# Options only ``eie compress MODEL`` reads, with their defaults (``None`` in the parser, so
+# that giving one with ``--demo``, which ignores them, can be refused).
+_MODEL_DEFAULTS = {"sparsity": 0.9, "bits": None, "init": "linear", "train_x": None,
+                   "train_y": None, "test_x": None, "test_y": None, "prune_steps": 3,
+                   "epochs": 10, "finetune_epochs": 10, "lr": 1e-3, "relu_last": False}
+# Options only ``--demo`` reads.
+_DEMO_ONLY = ("quick", "cache_dir")
 
 
 def add_parser(subparsers):
@@ -45,39 +56,77 @@ def add_parser(subparsers):
         "compress", help="prune, quantize and Huffman-code a network into an .eie image",
         description="Deep Compression (pruning, trained quantization, Huffman coding) of a "
                     "network of Linear/ReLU layers into an EIE image, with a report.")
-    p.add_argument("model", nargs="?", type=Path,
+    p.add_argument("model", nargs="?", type=cli_args.existing_file,
                    help="saved PyTorch model: state dict (.pt) or TorchScript file")
     p.add_argument("--demo", choices=["digits"], help="run a built-in demo instead of MODEL")
-    p.add_argument("--out", required=True, type=Path, help="output directory")
-    p.add_argument("--pes", type=int, default=None,
+    p.add_argument("--out", required=True, type=cli_args.output_dir, help="output directory")
+    p.add_argument("--pes", type=cli_args.pe_count, default=None,
                    help="number of PEs of the EIEConfig (default: 4 for demos, else 64)")
     p.add_argument("--quick", action="store_true", help="demo: short schedule for CI")
-    p.add_argument("--sparsity", default="0.9",
+    p.add_argument("--sparsity", type=parse_sparsity,
                    help="fraction pruned, one value or NAME=FRACTION,... (default 0.9)")
-    p.add_argument("--bits", type=int, default=None,
+    p.add_argument("--bits", type=cli_args.positive_int,
                    help="codebook bits, 1…8 (default: the configuration's weight_index_bits)")
-    p.add_argument("--init", default="linear", choices=["linear", "density", "random"],
+    p.add_argument("--init", choices=["linear", "density", "random"],
                    help="k-means initialisation (default linear)")
-    p.add_argument("--train-x", type=Path, help="retraining inputs (.npy or .pt)")
-    p.add_argument("--train-y", type=Path, help="retraining labels (.npy or .pt)")
-    p.add_argument("--test-x", type=Path, help="test inputs for the report (.npy or .pt)")
-    p.add_argument("--test-y", type=Path, help="test labels for the report (.npy or .pt)")
-    p.add_argument("--prune-steps", type=int, default=3, help="prune/retrain rounds")
-    p.add_argument("--epochs", type=int, default=10, help="retraining epochs per round")
-    p.add_argument("--finetune-epochs", type=int, default=10, help="centroid fine-tuning epochs")
-    p.add_argument("--lr", type=float, default=1e-3, help="retraining learning rate")
+    p.add_argument("--train-x", type=cli_args.existing_file,
+                   help="retraining inputs (.npy or .pt)")
+    p.add_argument("--train-y", type=cli_args.existing_file,
+                   help="retraining labels (.npy or .pt)")
+    p.add_argument("--test-x", type=cli_args.existing_file,
+                   help="test inputs for the report (.npy or .pt)")
+    p.add_argument("--test-y", type=cli_args.existing_file,
+                   help="test labels for the report (.npy or .pt)")
+    p.add_argument("--prune-steps", type=cli_args.positive_int,
+                   help="prune/retrain rounds (default 3)")
+    p.add_argument("--epochs", type=cli_args.nonnegative_int,
+                   help="retraining epochs per round (default 10)")
+    p.add_argument("--finetune-epochs", type=cli_args.nonnegative_int,
+                   help="centroid fine-tuning epochs (default 10)")
+    p.add_argument("--lr", type=cli_args.positive_float,
+                   help="retraining learning rate (default 0.001)")
     p.add_argument("--balance", action="store_true",
                    help="load-balanced row assignment instead of the paper's i mod N")
     p.add_argument("--pe-balanced-pruning", action="store_true",
                    help="prune so that every PE (rows i mod --pes) keeps the same number of "
                         "weights per layer (ESE load-balance-aware pruning)")
-    p.add_argument("--relu-last", action="store_true",
+    p.add_argument("--relu-last", action="store_true", default=None,
                    help="state dict: apply ReLU after the last layer too")
-    p.add_argument("--cache-dir", type=Path, help="demo: dense checkpoint cache")
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--cache-dir", type=cli_args.output_dir, help="demo: dense checkpoint cache")
+    p.add_argument("--seed", type=cli_args.nonnegative_int, default=0)
     p.add_argument("--no-progress", action="store_true", help="hide progress bars")
     p.set_defaults(func=run)
     return p
+
+
+def check_options(args, config):
+    """Refuse combinations of options that make no sense, before anything is loaded; fill in
+    the defaults of the ``MODEL`` options."""
+    def flag(name):
+        return f"--{name.replace('_', '-')}"
+
+    if (args.demo is None) == (args.model is None):
+        raise ValueError("give either MODEL or --demo")
+    if args.demo:
+        ignored = [flag(n) for n in _MODEL_DEFAULTS if getattr(args, n) is not None]
+        if ignored:
+            raise ValueError(f"{', '.join(ignored)} cannot be used with --demo (the demo has "
+                             f"its own settings)")
+        return
+    demo_only = [flag(n) for n in _DEMO_ONLY if getattr(args, n)]
+    if demo_only:
+        raise ValueError(f"{', '.join(demo_only)} {'needs' if len(demo_only) == 1 else 'need'} "
+                         f"--demo")
+    for name, default in _MODEL_DEFAULTS.items():
+        if getattr(args, name) is None:
+            setattr(args, name, default)
+    for x, y in (("train_x", "train_y"), ("test_x", "test_y")):
+        if (getattr(args, x) is None) != (getattr(args, y) is None):
+            raise ValueError(f"{flag(x)} and {flag(y)} go together")
+    if args.bits is not None and args.bits > config.weight_index_bits:
+        raise ValueError(f"--bits {args.bits} needs a {2 ** args.bits}-entry codebook; the "
+                         f"configuration holds {config.codebook_size} (weight_index_bits="
+                         f"{config.weight_index_bits})")
 
 
 def load_array(path, what):
@@ -98,9 +147,6 @@ def load_array(path, what):
 
 def _pair(args, x_attr, y_attr):
     x, y = getattr(args, x_attr), getattr(args, y_attr)
-    if (x is None) != (y is None):
-        raise ValueError(f"--{x_attr.replace('_', '-')} and --{y_attr.replace('_', '-')} go "
-                         f"together")
     if x is None:
         return None
     return (load_array(x, f"--{x_attr.replace('_', '-')}"),
@@ -119,15 +165,9 @@ def compress_file(args, config):
     from .report import format_table, write_report
     from .train import accuracy, as_tensors
 
-    if not args.model.exists():
-        raise ValueError(f"MODEL {args.model} does not exist")
     model = load_model(args.model, relu_last=args.relu_last)
     bits = config.weight_index_bits if args.bits is None else args.bits
-    if isinstance(bits, int) and 1 <= bits <= 8 and bits > config.weight_index_bits:
-        raise ValueError(f"--bits {bits} needs a {2 ** bits}-entry codebook; the configuration "
-                         f"holds {config.codebook_size} (weight_index_bits="
-                         f"{config.weight_index_bits})")
-    settings = Settings(sparsity=parse_sparsity(args.sparsity), bits=bits, init=args.init,
+    settings = Settings(sparsity=args.sparsity, bits=bits, init=args.init,
                         prune_steps=args.prune_steps, retrain_epochs=args.epochs,
                         finetune_epochs=args.finetune_epochs, lr=args.lr, seed=args.seed,
                         prune_groups=config.n_pes if args.pe_balanced_pruning else 1)
@@ -160,10 +200,9 @@ def run(args):
     from eie_hw.image import ImageError
 
     try:
-        if (args.demo is None) == (args.model is None):
-            raise ValueError("give either MODEL or --demo")
         config = EIEConfig(n_pes=args.pes if args.pes is not None else
                            (4 if args.demo else EIEConfig().n_pes))
+        check_options(args, config)
         if args.demo:
             from .demo import run_digits_demo
 

@@ -1,5 +1,6 @@
 """``eie compress MODEL``: a saved model, data files and errors through the CLI."""
 
+import argparse
 import json
 import re
 
@@ -60,22 +61,55 @@ def test_pe_balanced_pruning_equalises_the_pes(files, capsys):
         assert max(counts) - min(counts) <= 1, counts
 
 
+def exit_status(argv):
+    """The exit status of ``main(argv)``, whether it returns it or ``argparse`` exits."""
+    try:
+        return main(argv)
+    except SystemExit as e:
+        return e.code
+
+
 @pytest.mark.parametrize("extra, message", [
-    (["--bits", "5"], r"--bits 5 needs a 32-entry codebook; the configuration holds 16"),
-    (["--bits", "0"], r"bits of layer '0' must be between 1 and 8, not 0"),
-    (["--sparsity", "1.2"], r"sparsity of layer '0' must be a fraction in \[0, 1\), not 1.2"),
-    (["--sparsity", "0=half"], r"--sparsity of layer '0' must be a number, not 'half'"),
+    (["--bits", "5"], r"--bits 5 needs a 32-entry codebook; the configuration holds 16 "
+                      r"\(weight_index_bits=4\)"),
+    (["--bits", "0"], r"argument --bits: must be a positive integer, not 0"),
+    (["--pes", "3"], r"argument --pes: must be a power of two, not 3"),
+    (["--sparsity", "1.2"], r"argument --sparsity: must be a fraction in \[0, 1\), not 1.2"),
+    (["--sparsity", "0=half"],
+     r"argument --sparsity: the value for layer '0' must be a number, not 'half'"),
+    (["--sparsity", "0=0.5,0.8"], r"argument --sparsity: items must be NAME=FRACTION, not '0.8'"),
+    (["--prune-steps", "0"], r"argument --prune-steps: must be a positive integer, not 0"),
+    (["--epochs", "-1"], r"argument --epochs: must be a non-negative integer, not -1"),
+    (["--lr", "0"], r"argument --lr: must be a positive number, not 0"),
+    (["--seed", "-2"], r"argument --seed: must be a non-negative integer, not -2"),
     (["--train-x", "x.npy"], r"--train-x and --train-y go together"),
+    (["--test-y", "none.npy"], r"argument --test-y: no such file: 'none.npy'"),
+    (["--quick", "--cache-dir", "c"], r"--quick, --cache-dir need --demo"),
     (["--demo", "digits"], r"give either MODEL or --demo"),
 ])
 def test_errors_exit_2_with_a_message(files, capsys, monkeypatch, extra, message):
     monkeypatch.chdir(files)
-    status = main(["compress", "mlp.pt", "--out", "out", "--no-progress", *extra])
+    status = exit_status(["compress", "mlp.pt", "--out", "out", "--no-progress", *extra])
     assert status == 2
-    err = capsys.readouterr().err
-    assert err.startswith("eie compress: error: ")
-    assert re.search(message, err), err
+    err = capsys.readouterr().err.splitlines()
+    assert re.fullmatch(rf"eie compress: error: {message}", err[-1]), err
     assert not list(files.glob("out/*.eie"))
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["none.pt", "--out", "out"], r"argument model: no such file: 'none.pt'"),
+    (["mlp.pt", "--out", "mlp.pt"], r"argument --out: must be a directory, not the file 'mlp.pt'"),
+    (["--demo", "digits", "--out", "out", "--epochs", "3", "--sparsity", "0.5"],
+     r"--sparsity, --epochs cannot be used with --demo \(the demo has its own settings\)"),
+])
+def test_files_and_combinations_are_checked_first(files, capsys, monkeypatch, argv, message):
+    """A missing model, an output directory that is a file and options the demo would ignore
+    are refused before any training (the demo would take seconds to minutes)."""
+    monkeypatch.chdir(files)
+    assert exit_status(["compress", *argv]) == 2
+    assert re.fullmatch(rf"eie compress: error: {message}", capsys.readouterr().err
+                        .splitlines()[-1])
+    assert not (files / "out").exists()
 
 
 def test_mismatched_retraining_data(files, capsys, rng):
@@ -89,5 +123,6 @@ def test_mismatched_retraining_data(files, capsys, rng):
 def test_parse_sparsity():
     assert parse_sparsity("0.5") == 0.5
     assert parse_sparsity("fc1=0.9, fc2=0.8") == {"fc1": 0.9, "fc2": 0.8}
-    with pytest.raises(ValueError, match=r"^--sparsity items must be NAME=FRACTION"):
-        parse_sparsity("fc1=0.9,0.8")
+    with pytest.raises(argparse.ArgumentTypeError,
+                       match=r"^the value for layer 'fc2' must be a fraction in \[0, 1\), not 1$"):
+        parse_sparsity("fc1=0.9,fc2=1")

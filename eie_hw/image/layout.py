@@ -17,7 +17,8 @@ from eie_hw.entry import pack_entries, unpack_entries
 
 from .layer import ImageError, QuantizedLayer
 
-__all__ = ["EncodedLayer", "encode_layer", "decode_layer", "identity_order", "entry_counts"]
+__all__ = ["EncodedLayer", "encode_layer", "decode_layer", "identity_order", "entry_counts",
+           "check_pointers"]
 
 
 def identity_order(n):
@@ -143,6 +144,26 @@ def encode_layer(config, layer, row_order=None, *, name="layer"):
         relu=bool(layer.relu), row_order=row_order, ptr=ptr, entries=entries)
 
 
+def check_pointers(ptr, name="layer"):
+    """Raise :class:`ImageError` unless every PE's row of the ``(n_pes, n_in + 1)`` pointer
+    table ``ptr`` is non-negative, starts at 0 and never decreases; the message names ``name``,
+    the PE and the index of the first bad pointer."""
+    ptr = np.asarray(ptr, dtype=np.int64)
+    for k, row in enumerate(ptr):
+        negative = np.flatnonzero(row < 0)
+        if len(negative):
+            j = int(negative[0])
+            raise ImageError(f"{name}: PE {k} pointer {j} is negative ({row[j]})")
+        if row[0] != 0:
+            raise ImageError(f"{name}: PE {k} pointer 0 is {row[0]}; a layer's pointers start "
+                             f"at 0")
+        drops = np.flatnonzero(np.diff(row) < 0)
+        if len(drops):
+            j = int(drops[0]) + 1
+            raise ImageError(f"{name}: PE {k} pointer {j} is {row[j]}, less than pointer "
+                             f"{j - 1} ({row[j - 1]}); pointers must not decrease")
+
+
 def decode_layer(config, encoded, *, name="layer"):
     """Rebuild the physical-order :class:`QuantizedLayer` of an :class:`EncodedLayer`.
 
@@ -155,12 +176,13 @@ def decode_layer(config, encoded, *, name="layer"):
                          f"{(n_pes, n_in + 1)}")
     if len(encoded.entries) != n_pes:
         raise ImageError(f"{name}: {len(encoded.entries)} entry lists for {n_pes} PEs")
+    check_pointers(ptr, name)
     index = np.zeros((n_out, n_in), dtype=np.int64)
     for k in range(n_pes):
         codes = np.asarray(encoded.entries[k])
-        if ptr[k, 0] != 0 or np.any(np.diff(ptr[k]) < 0) or ptr[k, -1] != len(codes):
-            raise ImageError(f"{name}: PE {k} pointers are not a non-decreasing run from 0 to "
-                             f"its {len(codes)} entries")
+        if ptr[k, -1] != len(codes):
+            raise ImageError(f"{name}: PE {k} pointers end at {ptr[k, -1]}, but the PE has "
+                             f"{len(codes)} entries")
         if not len(codes):
             continue
         weight, zero_run = unpack_entries(config, codes)

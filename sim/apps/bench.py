@@ -12,6 +12,7 @@ from dataclasses import asdict
 import numpy as np
 from tqdm import tqdm
 
+from eie_hw import cli_args
 from eie_hw.config import EIEConfig
 from eie_hw.image.balance import balanced_row_order
 from eie_hw.image.layout import encode_layer
@@ -23,6 +24,11 @@ __all__ = ["bench_config", "synthetic_layer", "run_layer", "add_parser"]
 
 FIFO_SWEEP = (1, 2, 4, 8, 16, 32, 64, 128, 256)
 PES_SWEEP = (1, 2, 4, 8, 16, 32, 64, 128, 256)
+DEFAULT_PES, DEFAULT_FIFO = 64, 8
+
+# Options of the Table III run that an --image run ignores, and the ones only it reads.
+_TABLE_ONLY = ("pes", "fifo", "sweep", "plot", "layers", "load_plot")
+_IMAGE_ONLY = ("inputs", "image_pes")
 
 
 def bench_config(n_pes, fifo_depth, layer):
@@ -165,13 +171,34 @@ def _plot_sweep(rows, key, path):
     plt.close(fig)
 
 
+def check_options(args):
+    """Refuse options that the chosen run (Table III or ``--image``) would ignore."""
+    def given(names):
+        return [f"--{n.replace('_', '-')}" for n in names if getattr(args, n) not in (None, False)]
+
+    if args.image:
+        ignored = given(_TABLE_ONLY + ("row_sigma",))
+        if ignored:
+            raise ValueError(f"{', '.join(ignored)} cannot be used with --image (it times the "
+                             f"image's layers at --image-pes)")
+        return
+    needs_image = given(_IMAGE_ONLY)
+    if needs_image:
+        raise ValueError(f"{', '.join(needs_image)} "
+                         f"{'needs' if len(needs_image) == 1 else 'need'} --image")
+    if args.plot and not args.sweep:
+        raise ValueError("--plot needs --sweep")
+    if args.load_plot and not args.balance:
+        raise ValueError("--load-plot needs --balance")
+
+
 def run_image_balance(args):
     from eie_hw.image import load_image
 
     from .balance_report import balance_rows, print_balance_rows
     image = load_image(args.image)
     if args.inputs:
-        inputs = np.load(args.inputs)
+        inputs, _ = cli_args.load_inputs(args.inputs, image.n_inputs, "--inputs")
     else:
         rng = np.random.default_rng(args.seed)
         inputs = np.stack([random_activations(rng, image.config, image.n_inputs, 0.5)
@@ -188,8 +215,12 @@ def run_image_balance(args):
 
 
 def run_bench(args):
+    check_options(args)
     if args.image:
         return run_image_balance(args)
+    args.pes = DEFAULT_PES if args.pes is None else args.pes
+    args.fifo = DEFAULT_FIFO if args.fifo is None else args.fifo
+    args.row_sigma = args.row_sigma or 0.0
     unknown = set(args.layers or ()) - {layer.name for layer in TABLE_III}
     if unknown:
         raise ValueError(f"unknown layer(s) {', '.join(sorted(unknown))}; choose from "
@@ -235,23 +266,30 @@ def run_bench(args):
 def add_parser(subparsers):
     p = subparsers.add_parser("bench", help="cycle model on the paper's benchmark layers",
                               description=__doc__)
-    p.add_argument("--pes", type=int, default=64, help="number of PEs (default 64)")
-    p.add_argument("--fifo", type=int, default=8, help="activation queue depth (default 8)")
-    p.add_argument("--seed", type=int, default=2016, help="random seed (default 2016)")
-    p.add_argument("--json", metavar="FILE", help="write the results as JSON")
+    p.add_argument("--pes", type=cli_args.pe_count, default=None,
+                   help=f"number of PEs (default {DEFAULT_PES})")
+    p.add_argument("--fifo", type=cli_args.config_field("fifo_depth"), default=None,
+                   help=f"activation queue depth (default {DEFAULT_FIFO})")
+    p.add_argument("--seed", type=cli_args.nonnegative_int, default=2016,
+                   help="random seed (default 2016)")
+    p.add_argument("--json", type=cli_args.output_file, metavar="FILE",
+                   help="write the results as JSON")
     p.add_argument("--sweep", choices=("fifo", "pes"), help="sweep queue depth or PE count")
-    p.add_argument("--plot", metavar="PNG", help="where to write the sweep plot")
+    p.add_argument("--plot", type=cli_args.output_file, metavar="PNG",
+                   help="with --sweep: where to write the sweep plot")
     p.add_argument("--layers", nargs="+", metavar="NAME", help="only these layers")
     p.add_argument("--balance", action="store_true",
                    help="also time the load-balanced row assignment and plot per-PE load")
-    p.add_argument("--row-sigma", type=float, default=0.0, metavar="S",
+    p.add_argument("--row-sigma", type=cli_args.nonnegative_float, default=None, metavar="S",
                    help="draw row densities from a log-normal of this sigma (default 0: "
                         "uniform, as the paper's synthetic baseline)")
-    p.add_argument("--load-plot", metavar="PNG", help="where to write the per-PE load plot")
-    p.add_argument("--image", metavar="FILE.eie",
+    p.add_argument("--load-plot", type=cli_args.output_file, metavar="PNG",
+                   help="with --balance: where to write the per-PE load plot")
+    p.add_argument("--image", type=cli_args.existing_file, metavar="FILE.eie",
                    help="instead of Table III: compare i mod N and balanced rows on the layers "
                         "of this image")
-    p.add_argument("--inputs", metavar="X.npy", help="with --image: float inputs (N, n_in)")
-    p.add_argument("--image-pes", type=int, nargs="+", metavar="N",
+    p.add_argument("--inputs", type=cli_args.existing_file, metavar="X.npy",
+                   help="with --image: float inputs (N, n_in)")
+    p.add_argument("--image-pes", type=cli_args.pe_count, nargs="+", metavar="N",
                    help="with --image: PE counts (default: the image's and 64)")
     p.set_defaults(func=run_bench)

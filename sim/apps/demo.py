@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 from tqdm import tqdm
 
+from eie_hw import cli_args
 from eie_hw.config import EIEConfig
 from eie_hw.fixedpoint import act_to_fixed
 from eie_hw.image import encode_network, load_image
@@ -187,12 +188,16 @@ the same images {pct(s['golden_accuracy_on_rtl_images'])})
 def add_parser(subparsers):
     p = subparsers.add_parser("demo", help="train, compress and run the digits MLP on the RTL",
                               description=__doc__)
-    p.add_argument("--pes", type=int, default=8, help="number of PEs (default 8)")
-    p.add_argument("--fifo", type=int, default=8, help="activation queue depth (default 8)")
+    p.add_argument("--pes", type=cli_args.pe_count, default=8,
+                   help="number of PEs (default 8)")
+    p.add_argument("--fifo", type=cli_args.config_field("fifo_depth"), default=8,
+                   help="activation queue depth (default 8)")
     p.add_argument("--backend", choices=BACKENDS, default="verilator",
                    help="RTL simulator (default verilator)")
     p.add_argument("--quick", action="store_true", help="short training schedule")
     p.add_argument("--balance", action="store_true", help="load-balanced row assignment")
-    p.add_argument("--limit", type=int, metavar="N", help="only the first N test images")
-    p.add_argument("--out", default="out/demo", help="output directory (default out/demo)")
+    p.add_argument("--limit", type=cli_args.positive_int, metavar="N",
+                   help="only the first N test images")
+    p.add_argument("--out", type=cli_args.output_dir, default="out/demo",
+                   help="output directory (default out/demo)")
     p.set_defaults(func=run_demo)

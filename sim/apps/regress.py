@@ -11,6 +11,8 @@ import sys
 import time
 from collections import Counter
 
+from eie_hw import cli_args
+
 __all__ = ["run_regress", "add_parser"]
 
 
@@ -79,13 +81,18 @@ def add_parser(subparsers):
         description="Run COUNT constrained-random jobs (seeds SEED…SEED+COUNT-1) through one "
                     "build of the exported Verilog; compare outputs with the golden model and "
                     "cycle counts with the cycle model.")
-    p.add_argument("--count", type=int, default=20, help="number of random jobs (default 20)")
-    p.add_argument("--pes", type=int, default=4, help="PEs (power of two, default 4)")
-    p.add_argument("--fifo", type=int, default=8, help="activation queue depth (default 8)")
+    p.add_argument("--count", type=cli_args.positive_int, default=20,
+                   help="number of random jobs (default 20)")
+    p.add_argument("--pes", type=cli_args.pe_count, default=4,
+                   help="PEs (power of two, default 4)")
+    p.add_argument("--fifo", type=cli_args.config_field("fifo_depth"), default=8,
+                   help="activation queue depth (default 8)")
     p.add_argument("--backend", choices=("verilator", "icarus"), default="verilator")
-    p.add_argument("--seed", type=int, default=1, help="first seed (default 1)")
+    p.add_argument("--seed", type=cli_args.nonnegative_int, default=1,
+                   help="first seed (default 1)")
     p.add_argument("--no-pauses", dest="pauses", action="store_false",
                    help="no random stalls on the streams")
-    p.add_argument("--json", metavar="FILE", help="write the results as JSON")
+    p.add_argument("--json", type=cli_args.output_file, metavar="FILE",
+                   help="write the results as JSON")
     p.set_defaults(func=run_regress)
     return p
