@@ -196,10 +196,8 @@ def cmd_run(args):
     with transport:
         device = EIEDevice(transport, image.config, timeout=args.timeout)
         device.check_config()
-        results = [device.run(image, x) for x in batch]
-    outputs = np.stack([r.outputs for r in results])
-    cycles = np.array([r.cycles for r in results])
-    errors = np.array([r.error for r in results])
+        result = device.run_batch(image, batch)       # the image is loaded once
+    outputs, cycles, errors = result.outputs, result.cycles, result.errors
     np.set_printoptions(threshold=sys.maxsize, linewidth=100)
     if single:
         print(f"outputs ({outputs.shape[1]}, fixed point): {outputs[0]}")
