@@ -152,11 +152,12 @@ def run_demo(args):
 
 def _ecp5_fmax():
     """``(MHz, what it is)`` of the committed ULX3S build result, or ``(None, None)``."""
-    path = Path(__file__).resolve().parent.parent / "boards" / "results" / "ulx3s-85f.json"
+    from boards.results import load_result
+
     try:
-        result = json.loads(path.read_text())
+        result = load_result("ulx3s-85f")
         return float(result["fmax_mhz"]), f"{result['n_pes']}-PE build, {result['fmax_kind']}"
-    except (OSError, KeyError, ValueError):
+    except (TypeError, KeyError, ValueError):
         return None, None
 
 
