@@ -12,7 +12,8 @@ from eie_hw.protocol import Space, memory_map
 from .frame import FrameFormat
 from .top import BoardTop
 
-__all__ = ["TOOL_ENV", "tool_env", "prepare", "run_build", "parse_report", "memory_summary"]
+__all__ = ["TOOL_ENV", "tool_env", "prepare", "build_params", "write_project", "run_project",
+           "run_build", "parse_report", "memory_summary"]
 
 #: Amaranth's tool variables and the YoWASP commands used when they are unset.
 TOOL_ENV = {
@@ -58,17 +59,28 @@ def prepare(board, config, *, baud=115200, freq=None):
     return platform, top, overrides
 
 
-def run_build(board, config, build_dir, *, baud=115200, freq=None, do_build=True, log=None):
-    """Write the project to ``build_dir`` (a relative path is best: YoWASP maps ``/tmp``
-    privately) and, with ``do_build``, run it under ``nice``. Returns the report dict of
-    :func:`parse_report` (``None`` without ``do_build``). Raises ``RuntimeError`` with the
-    log's tail if a tool fails (for example when the design does not fit)."""
+def build_params(board, config, *, baud=115200, freq=None):
+    """The parameters a build is made from (part of its fingerprint)."""
+    return {"board": board.name, "n_pes": config.n_pes, "config": config.to_dict(),
+            "clock_hz": board.clock_hz(freq), "baud": baud}
+
+
+def write_project(board, config, build_dir, *, baud=115200, freq=None):
+    """Write the build project to ``build_dir`` (a relative path is best: YoWASP maps ``/tmp``
+    privately). Returns ``(root, script, fingerprint)``: the project directory, the name of
+    its build script and :func:`boards.fingerprint.fingerprint` of the project."""
+    from .fingerprint import fingerprint
+
     platform, top, overrides = prepare(board, config, baud=baud, freq=freq)
     plan = platform.build(top, name=NAME, build_dir=str(build_dir), do_build=False, **overrides)
-    root = Path(plan.extract(str(build_dir)))
-    if not do_build:
-        return None
-    script = f"{plan.script}.sh"
+    digest = fingerprint(plan, build_params(board, config, baud=baud, freq=freq))
+    return Path(plan.extract(str(build_dir))), f"{plan.script}.sh", digest
+
+
+def run_project(root, script):
+    """Run a written project's build ``script`` under ``nice``; :func:`parse_report` of its
+    result. Raises ``RuntimeError`` with the log's tail if a tool fails (for example when the
+    design does not fit or, on the ECP5, misses its clock)."""
     with open(root / "build.log", "w") as out:
         proc = subprocess.run(["nice", "-n", "10", "sh", script], cwd=root, env=tool_env(),
                               stdout=out, stderr=subprocess.STDOUT)
@@ -80,6 +92,12 @@ def run_build(board, config, build_dir, *, baud=115200, freq=None, do_build=True
         raise RuntimeError(f"build failed in {root} (exit {proc.returncode}):\n" +
                            "\n".join(tail))
     return parse_report(root / f"{NAME}.report.json")
+
+
+def run_build(board, config, build_dir, *, baud=115200, freq=None):
+    """:func:`write_project` then :func:`run_project`: the report with the fingerprint."""
+    root, script, digest = write_project(board, config, build_dir, baud=baud, freq=freq)
+    return {"fingerprint": digest, **run_project(root, script)}
 
 
 def parse_report(path):

@@ -34,6 +34,10 @@ def add_parser(subparsers):
                    help="write the report as JSON to this file")
     p.add_argument("--dry-run", action="store_true",
                    help="write the project without running the tools")
+    p.add_argument("--check", action="store_true",
+                   help="run no tool: exit 0 if the checked-in result (boards/results/BOARD.json) "
+                        "was built from the current RTL and board configuration, else 1 "
+                        "naming what changed")
     p.set_defaults(func=cmd_build)
 
     p = subparsers.add_parser("run", help="run an .eie image on a board (or its simulation)")
@@ -104,17 +108,55 @@ def check_clock(board, freq_mhz, baud):
         raise ValueError(f"--baud {baud}: {e}") from None
 
 
+def cmd_check(board, config, *, baud, freq):
+    """``eie build --check``: compare the checked-in result with the current fingerprint."""
+    from .fingerprint import design_fingerprint, differences
+    from .results import load_result, result_path
+
+    result = load_result(board.name)
+    if result is None:
+        print(f"eie build --check: no result for {board.name} ({result_path(board.name)})")
+        return 1
+    current = design_fingerprint(board, config, baud=baud, freq=freq)
+    changed = differences(result.get("fingerprint"), current)
+    if not changed:
+        print(f"{board.name}: {result_path(board.name)} matches the current sources "
+              f"({result['n_pes']} PEs, {result.get('fmax_mhz')} MHz, {result.get('status')})")
+        return 0
+    what = (f"{', '.join(changed)} changed since it was built" if result.get("fingerprint")
+            else "it records no fingerprint")
+    print(f"{board.name}: {result_path(board.name)} is stale: {what}; rebuild with: "
+          f"eie build --board {board.name} --json {result_path(board.name)}")
+    return 1
+
+
+def _timing(report):
+    """``fmax_mhz``, ``constraint_mhz`` and ``status`` from nextpnr's figures."""
+    clocks = report.get("fmax", {})
+    if not clocks:
+        return {}
+    achieved = min(c["achieved"] for c in clocks.values())
+    constraint = max(c["constraint"] for c in clocks.values())
+    met = all(c["achieved"] >= c["constraint"] for c in clocks.values())
+    return {"fmax_mhz": round(achieved, 2), "constraint_mhz": round(constraint, 2),
+            "status": "routed, constraint met" if met else "routed, constraint missed"}
+
+
 def cmd_build(args):
-    from .build import NAME, memory_summary, missing_tools, parse_report, run_build
+    from .build import NAME, memory_summary, missing_tools, parse_report, run_project, write_project
+    from .fingerprint import tool_versions
 
     board = get_board(args.board)
     config = board.config(args.pes)
     check_clock(board, args.freq, args.baud)
     freq = args.freq * 1e6 if args.freq else None
+    if args.check:
+        return cmd_check(board, config, baud=args.baud, freq=freq)
     build_dir = str(args.build_dir or f"build/{board.name}-{config.n_pes}pe")
     report = {"board": board.name, "n_pes": config.n_pes, "config": config.to_dict(),
-              "clock_mhz": board.clock_hz(freq) / 1e6,
-              "memory_bits_per_pe": memory_summary(config), "build_dir": build_dir}
+              "clock_mhz": board.clock_hz(freq) / 1e6, "baud": args.baud,
+              "memory_bits_per_pe": memory_summary(config), "build_dir": build_dir,
+              "tools": tool_versions()}
     if not args.dry_run:
         missing = missing_tools(board)
         if missing:
@@ -126,26 +168,34 @@ def cmd_build(args):
     if not args.dry_run:
         routed.unlink(missing_ok=True)
     t0 = time.monotonic()
+    root, script, report["fingerprint"] = write_project(board, config, build_dir,
+                                                        baud=args.baud, freq=freq)
+    if args.dry_run:
+        print(f"{format_report(report)}\nproject written to {build_dir} (--dry-run)")
+        _write_json(args.json, report)
+        return 0
     try:
-        result = run_build(board, config, build_dir, baud=args.baud, freq=freq,
-                           do_build=not args.dry_run)
+        report.update(run_project(root, script))
     except RuntimeError as e:                      # a tool failed: usually "does not fit"
-        report["error"] = str(e)
+        report.update(error=str(e), status="failed",
+                      build_seconds=round(time.monotonic() - t0, 1))
         if routed.exists():
             # nextpnr-ecp5 routes, reports, then fails a missed clock constraint.
             report.update(parse_report(routed))
+            report.update(_timing(report))
             print(format_report(report), file=sys.stderr)
-        if args.json:
-            Path(args.json).write_text(json.dumps(report, indent=2) + "\n")
+        _write_json(args.json, report)
         print(f"eie build: {e}", file=sys.stderr)
         return 1
-    if result is not None:
-        report.update(result, build_seconds=round(time.monotonic() - t0, 1))
-    print(format_report(report) if result else
-          f"{format_report(report)}\nproject written to {build_dir} (--dry-run)")
-    if args.json:
-        Path(args.json).write_text(json.dumps(report, indent=2) + "\n")
+    report.update(_timing(report), build_seconds=round(time.monotonic() - t0, 1))
+    print(format_report(report))
+    _write_json(args.json, report)
     return 0
+
+
+def _write_json(path, report):
+    if path:
+        Path(path).write_text(json.dumps(report, indent=2) + "\n")
 
 
 def _check_run_options(args):

@@ -87,13 +87,13 @@ def test_icebreaker_build(tmp_path, monkeypatch):
 
 
 def _failing_build_cli(tmp_path, monkeypatch, failing_build):
-    """Run ``eie build`` (4-PE ULX3S) with ``failing_build`` as the tool run; the status and
+    """Run ``eie build`` (4-PE ULX3S) with ``failing_build`` as the tools' run; the status and
     the ``--json`` report. The build directory ``tmp_path / "b"`` exists beforehand."""
     import boards.build
 
     build_dir = tmp_path / "b"
     build_dir.mkdir(exist_ok=True)
-    monkeypatch.setattr(boards.build, "run_build", failing_build)
+    monkeypatch.setattr(boards.build, "run_project", failing_build)
     monkeypatch.setattr(boards.build, "missing_tools", lambda board: [])
     out = tmp_path / "r.json"
     status = main(["build", "--board", "ulx3s-85f", "--pes", "4", "--freq", "100",
@@ -106,8 +106,8 @@ def test_build_cli_reports_a_missed_clock(tmp_path, monkeypatch, capsys):
     keeps the error and gains the achieved Fmax and utilisation of that report."""
     fmax = {"clk": {"achieved": 53.3, "constraint": 100.0}}
 
-    def failing_build(board, config, build_dir, **kwargs):
-        (Path(build_dir) / "top.report.json").write_text(json.dumps(
+    def failing_build(root, script):
+        (Path(root) / "top.report.json").write_text(json.dumps(
             {"fmax": fmax, "utilization": {"DP16KD": {"used": 17, "available": 208}}}))
         raise RuntimeError("build failed: Max frequency 53.33 MHz (FAIL at 100.00 MHz)")
 
@@ -126,7 +126,7 @@ def test_build_cli_ignores_an_earlier_builds_report(tmp_path, monkeypatch):
     (build_dir / "top.report.json").write_text(json.dumps(
         {"fmax": {"clk": {"achieved": 99.0, "constraint": 20.0}}, "utilization": {}}))
 
-    def failing_build(board, config, build_dir, **kwargs):
+    def failing_build(root, script):
         raise RuntimeError("build failed: design does not fit")
 
     status, report = _failing_build_cli(tmp_path, monkeypatch, failing_build)
