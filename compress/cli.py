@@ -69,14 +69,10 @@ def add_parser(subparsers):
                    help="codebook bits, 1…8 (default: the configuration's weight_index_bits)")
     p.add_argument("--init", choices=["linear", "density", "random"],
                    help="k-means initialisation (default linear)")
-    p.add_argument("--train-x", type=cli_args.existing_file,
-                   help="retraining inputs (.npy or .pt)")
-    p.add_argument("--train-y", type=cli_args.existing_file,
-                   help="retraining labels (.npy or .pt)")
-    p.add_argument("--test-x", type=cli_args.existing_file,
-                   help="test inputs for the report (.npy or .pt)")
-    p.add_argument("--test-y", type=cli_args.existing_file,
-                   help="test labels for the report (.npy or .pt)")
+    for name, what in (("train-x", "retraining inputs"), ("train-y", "retraining labels"),
+                       ("test-x", "test inputs for the report"),
+                       ("test-y", "test labels for the report")):
+        p.add_argument(f"--{name}", type=cli_args.existing_file, help=f"{what} (.npy or .pt)")
     p.add_argument("--prune-steps", type=cli_args.positive_int,
                    help="prune/retrain rounds (default 3)")
     p.add_argument("--epochs", type=cli_args.nonnegative_int,

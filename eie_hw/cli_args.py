@@ -35,22 +35,6 @@ def integer(text):
         raise ArgumentTypeError(f"must be an integer, not {text!r}") from None
 
 
-def positive_int(text):
-    """An integer ≥ 1 (counts, rates, steps)."""
-    value = integer(text)
-    if value < 1:
-        raise ArgumentTypeError(f"must be a positive integer, not {value}")
-    return value
-
-
-def nonnegative_int(text):
-    """An integer ≥ 0 (seeds, epochs)."""
-    value = integer(text)
-    if value < 0:
-        raise ArgumentTypeError(f"must be a non-negative integer, not {value}")
-    return value
-
-
 def _number(text):
     try:
         value = float(text)
@@ -61,20 +45,25 @@ def _number(text):
     return value
 
 
-def positive_float(text):
-    """A finite number > 0 (frequencies, timeouts, learning rates)."""
-    value = _number(text)
-    if value <= 0:
-        raise ArgumentTypeError(f"must be a positive number, not {text}")
-    return value
+def _at_least(parse, low, *, strict, words, doc):
+    """A converter: ``parse(text)``, then ``value > low`` (``strict``) or ``value >= low``."""
+    def convert(text):
+        value = parse(text)
+        if value < low or (strict and value == low):
+            raise ArgumentTypeError(f"must be {words}, not {text}")
+        return value
+    convert.__doc__ = doc
+    return convert
 
 
-def nonnegative_float(text):
-    """A finite number ≥ 0 (spreads such as a standard deviation)."""
-    value = _number(text)
-    if value < 0:
-        raise ArgumentTypeError(f"must be a non-negative number, not {text}")
-    return value
+positive_int = _at_least(integer, 1, strict=False, words="a positive integer",
+                         doc="An integer ≥ 1 (counts, rates, steps).")
+nonnegative_int = _at_least(integer, 0, strict=False, words="a non-negative integer",
+                            doc="An integer ≥ 0 (seeds, epochs).")
+positive_float = _at_least(_number, 0, strict=True, words="a positive number",
+                           doc="A finite number > 0 (frequencies, timeouts, learning rates).")
+nonnegative_float = _at_least(_number, 0, strict=False, words="a non-negative number",
+                              doc="A finite number ≥ 0 (spreads such as a standard deviation).")
 
 
 def fraction(text):
