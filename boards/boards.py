@@ -56,8 +56,10 @@ BOARDS = {
     "ulx3s-85f": Board(
         # 32 PEs fit and place (~30 MHz) but router2 did not converge in 26 min; 16 PEs route
         # (42.9 MHz with the 30 MHz PLL) and are the default build (docs/boards.md).
+        # ptr_depth 512: the digits demo network (64-300-100-10) needs 467 pointers per PE;
+        # each pointer bank is still one DP16KD.
         name="ulx3s-85f", platform=ULX3S_85F_Platform, default_pes=16,
-        memories=dict(fifo_depth=8, act_depth=32, spmat_depth=512, ptr_depth=256,
+        memories=dict(fifo_depth=8, act_depth=32, spmat_depth=512, ptr_depth=512,
                       bias_depth=64, max_layers=4),
         # 100 MHz is out of reach with this RTL (docs/boards.md); the PLL makes 30 MHz (40 MHz
         # routed at 37.2 MHz and failed); `eie build --freq` asks for another clock.

@@ -9,7 +9,9 @@ from pathlib import Path
 import numpy as np
 
 from eie_hw import cli_args
+from eie_hw.config import EIEConfig
 from eie_hw.fixedpoint import act_to_fixed
+from eie_hw.image.network import describe_capacity
 
 from .boards import BOARDS, get_board
 
@@ -70,6 +72,7 @@ def format_report(report):
              f"clock {report['clock_mhz']:g} MHz"]
     mem = report["memory_bits_per_pe"]
     lines.append("memories per PE (bits): " + ", ".join(f"{k} {v}" for k, v in mem.items()))
+    lines.append("holds networks of " + describe_capacity(EIEConfig.from_dict(report["config"])))
     for cell, u in sorted(report.get("utilization", {}).items()):
         if u["used"]:
             lines.append(f"  {cell:<16} {u['used']:>7} / {u['available']}")

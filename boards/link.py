@@ -25,13 +25,16 @@ class EIEByteLink(wiring.Component):
     Parameters
     ----------
     config : EIEConfig
+        The array's configuration; the frame engine checks every word against it.
 
     Members
     -------
     rx : In(stream.Signature(8))
+        Request bytes from the host (SLIP frames, :mod:`boards.frame`).
     tx : Out(stream.Signature(8))
+        Response bytes to the host.
     busy, done, error, bad_frame : Out
-        For status LEDs.
+        The array's job status and the engine's bad-frame pulse, for status LEDs.
     """
 
     rx: In(stream.Signature(8))

@@ -21,7 +21,7 @@ from .balance import balanced_row_order
 from .layer import ImageError, QuantizedLayer
 from .layout import decode_layer, encode_layer
 
-__all__ = ["EIEImage", "encode_network", "LayerPlacement"]
+__all__ = ["EIEImage", "encode_network", "LayerPlacement", "capacity", "describe_capacity"]
 
 
 @dataclass(frozen=True)
@@ -185,3 +185,30 @@ def encode_network(config, layers, row_orders=None):
         previous = enc.row_order
     return EIEImage(config, tuple(encoded))
 
+
+def capacity(config):
+    """What an image for ``config`` may hold (the limits :meth:`EIEImage.validate` checks):
+    ``layers``, ``width`` (inputs and outputs of one layer), ``pointers`` (the sum of
+    ``n_in + 1`` over the layers), ``bias_rows`` (the sum of ``ceil(n_out / n_pes)``) and
+    ``entries_per_pe`` (sparse entries, padding included, of one PE over all layers)."""
+    return {"layers": config.max_layers, "width": config.max_layer_inputs,
+            "pointers": config.ptr_depth, "bias_rows": config.bias_depth,
+            "entries_per_pe": config.max_entries_per_pe}
+
+
+def describe_capacity(config):
+    """:func:`capacity` in words, with the largest square network that fits it."""
+    c = capacity(config)
+    # The chain of `depth` equal w → w layers with the most weights: pointers (w + 1) · depth,
+    # bias rows ceil(w / n_pes) · depth, w within one layer's width.
+    best = None
+    for depth in range(1, c["layers"] + 1):
+        w = min(c["width"], c["pointers"] // depth - 1,
+                c["bias_rows"] // depth * config.n_pes)
+        if w >= 1 and (best is None or w * w * depth > best[0] ** 2 * best[1]):
+            best = (w, depth)
+    square = (f"; the largest chain of equal layers: {best[1]} × ({best[0]} → {best[0]})"
+              if best else "")
+    return (f"up to {c['layers']} layers of at most {c['width']} inputs and outputs, "
+            f"Σ(n_in + 1) ≤ {c['pointers']}, Σ ceil(n_out / {config.n_pes}) ≤ "
+            f"{c['bias_rows']}, at most {c['entries_per_pe']} sparse entries per PE{square}")
