@@ -3,16 +3,12 @@ and the write-back arithmetic of the activation unit against eie_hw.fixedpoint."
 
 import numpy as np
 import pytest
-from amaranth.sim import Simulator
+from helpers import UNIT_CONFIG, simulate
 
-from eie_hw.config import EIEConfig
 from eie_hw.fixedpoint import round_shift, saturate
 from eie_hw.rtl.activation import ActivationUnit
 from eie_hw.rtl.arith import ArithmeticUnit
 from eie_hw.timing import ARITH_LATENCY
-
-CFG = EIEConfig(n_pes=4, act_depth=16, spmat_depth=64, ptr_depth=64, bias_depth=16,
-                max_layers=4)
 
 
 def random_columns(rng, config, n_columns, same_row):
@@ -34,7 +30,7 @@ def random_columns(rng, config, n_columns, same_row):
                                                       (True, 0.0, False), (True, 0.3, True),
                                                       (False, 0.2, True)])
 def test_arithmetic_unit(seed, rng, same_row, gap_rate, big):
-    cfg = CFG
+    cfg = UNIT_CONFIG
     dut = ArithmeticUnit(cfg)
     layer = int(rng.integers(0, cfg.max_layers))
     lim = cfg.weight_max if big else 3000
@@ -94,10 +90,7 @@ def test_arithmetic_unit(seed, rng, same_row, gap_rate, big):
             ctx.set(dut.ext_rd_en, 0)
             result.append(ctx.get(dut.acc_data))
 
-    sim = Simulator(dut)
-    sim.add_clock(1e-8)
-    sim.add_testbench(testbench)
-    sim.run()
+    simulate(dut, testbench)
     np.testing.assert_array_equal(result, expected, err_msg=f"seed={seed}")
     # busy: an entry entered stage 1 in one of the last ARITH_LATENCY cycles (incl. this one).
     valid = [v for v, _ in busy_trace]
@@ -110,7 +103,7 @@ def test_arithmetic_unit(seed, rng, same_row, gap_rate, big):
 @pytest.mark.parametrize("relu", [False, True])
 def test_writeback_arithmetic(seed, rng, w_frac, relu):
     """WRITEBACK of the activation unit: y = relu?(sat(round_shift(acc, w_frac)))."""
-    cfg = CFG
+    cfg = UNIT_CONFIG
     dut = ActivationUnit(cfg)
     rows = cfg.act_depth
     acc = np.concatenate([
@@ -143,10 +136,7 @@ def test_writeback_arithmetic(seed, rng, w_frac, relu):
             ctx.set(dut.host_rd_en, 0)
             result.append(ctx.get(dut.act_data))
 
-    sim = Simulator(dut)
-    sim.add_clock(1e-8)
-    sim.add_testbench(testbench)
-    sim.run()
+    simulate(dut, testbench)
     np.testing.assert_array_equal(result, expected, err_msg=f"seed={seed} w_frac={w_frac}")
 
 
