@@ -26,6 +26,18 @@ def random_columns(rng, config, n_columns, same_row):
     return columns
 
 
+async def read_rows(ctx, en, addr, data, n):
+    """Rows ``0 .. n - 1`` through a read port whose data follows one cycle after ``en``."""
+    values = []
+    for row in range(n):
+        ctx.set(en, 1)
+        ctx.set(addr, row)
+        await ctx.tick()
+        ctx.set(en, 0)
+        values.append(ctx.get(data))
+    return values
+
+
 @pytest.mark.parametrize("same_row, gap_rate, big", [(False, 0.0, False), (False, 0.4, False),
                                                       (True, 0.0, False), (True, 0.3, True),
                                                       (False, 0.2, True)])
@@ -83,12 +95,8 @@ def test_arithmetic_unit(seed, rng, same_row, gap_rate, big):
         for _ in range(ARITH_LATENCY + 2):
             busy_trace.append((0, ctx.get(dut.busy)))
             await ctx.tick()
-        for row in range(cfg.act_depth):
-            ctx.set(dut.ext_rd_en, 1)
-            ctx.set(dut.ext_rd_addr, row)
-            await ctx.tick()
-            ctx.set(dut.ext_rd_en, 0)
-            result.append(ctx.get(dut.acc_data))
+        result.extend(await read_rows(ctx, dut.ext_rd_en, dut.ext_rd_addr, dut.acc_data,
+                                      cfg.act_depth))
 
     simulate(dut, testbench)
     np.testing.assert_array_equal(result, expected, err_msg=f"seed={seed}")
@@ -128,13 +136,8 @@ def test_writeback_arithmetic(seed, rng, w_frac, relu):
             if r < rows:
                 ctx.set(dut.acc_data, int(acc[r]))      # the accumulator read's data
         ctx.set(dut.ctrl.wb, 0)
-        for r in range(rows):
-            ctx.set(dut.host_rd_en, 1)
-            ctx.set(dut.host_rd_bank, 0)
-            ctx.set(dut.host_rd_addr, r)
-            await ctx.tick()
-            ctx.set(dut.host_rd_en, 0)
-            result.append(ctx.get(dut.act_data))
+        ctx.set(dut.host_rd_bank, 0)
+        result.extend(await read_rows(ctx, dut.host_rd_en, dut.host_rd_addr, dut.act_data, rows))
 
     simulate(dut, testbench)
     np.testing.assert_array_equal(result, expected, err_msg=f"seed={seed} w_frac={w_frac}")
