@@ -2,7 +2,7 @@
 error response, has no effect, and the next good frame works."""
 
 import pytest
-from test_rtl_array import random_layer, small_config
+from helpers import RTL_LAYER
 
 from boards.frame import BUFFER_DEPTH, END, ESC, Command, FrameFormat, SlipReader, Status, crc16
 from boards.host import DeviceError, EIEDevice
@@ -10,8 +10,10 @@ from boards.transport import SimulationTransport
 from eie_hw.host.words import Write, encode_read, encode_write, load_transactions
 from eie_hw.image.network import encode_network
 from eie_hw.protocol import Space, pack_layer_entry
+from sim.verify.configs import small_config
+from sim.verify.random_layers import random_layer
 
-CFG = small_config(n_pes=2, fifo_depth=2)
+CFG = small_config(n_pes=2, fifo_depth=2, act_depth=16)
 FMT = FrameFormat(CFG)
 
 
@@ -134,7 +136,7 @@ def test_line_noise_then_frame(link):
 def test_busy_while_a_job_runs(seed, rng):
     """WRITE, START and READ during a job answer BUSY; STATUS works; afterwards all work."""
     link = SimulationTransport(CFG)
-    image = encode_network(CFG, [random_layer(rng, CFG, 32, 32, density=0.6)])
+    image = encode_network(CFG, [random_layer(rng, CFG, 32, 32, 0.6, **RTL_LAYER)])
     x = rng.integers(1, 100, size=32)
     dev = EIEDevice(link, CFG)
     dev.write_words(load_transactions(image, x))

@@ -5,6 +5,7 @@ import re
 
 import numpy as np
 import pytest
+from helpers import simulate
 
 from boards.frame import (
     BUFFER_DEPTH,
@@ -17,12 +18,11 @@ from boards.frame import (
     crc16_step,
     slip_encode,
 )
-from eie_hw.config import EIEConfig
 from eie_hw.host.words import Write
 from eie_hw.protocol import Space, layer_layout, memory_map
+from sim.verify.configs import small_config
 
-CFG = EIEConfig(n_pes=4, act_depth=16, spmat_depth=256, ptr_depth=256, bias_depth=64,
-                max_layers=4)
+CFG = small_config(n_pes=4, act_depth=16)
 
 
 def test_crc_known_value_and_bitwise_step(seed, rng):
@@ -91,7 +91,6 @@ def test_check_write(word, ok):
 def test_gateware_crc_step_matches_host(seed, rng):
     """boards.slip.crc16_next (XOR network) equals the host's CRC step."""
     from amaranth import Module, Signal
-    from amaranth.sim import Simulator
 
     from boards.slip import crc16_next
 
@@ -108,7 +107,5 @@ def test_gateware_crc_step_matches_host(seed, rng):
             ctx.set(byte, b)
             got.append(ctx.get(out))
 
-    sim = Simulator(m)
-    sim.add_testbench(bench)
-    sim.run()
+    simulate(m, bench, clock=None)
     assert got == [crc16(bytes([b]), c) for c, b in cases], f"seed={seed}"

@@ -5,7 +5,7 @@ import re
 
 import numpy as np
 import pytest
-from test_rtl_array import random_input, random_layer, small_config
+from helpers import RTL_LAYER, random_input
 
 from boards.frame import Command
 from boards.host import DeviceError, EIEDevice
@@ -15,6 +15,8 @@ from eie_hw.image.network import encode_network
 from sim.apps.cli import main
 from sim.models.cycle_model import job_timing
 from sim.models.golden import GoldenModel
+from sim.verify.configs import small_config
+from sim.verify.random_layers import random_layer
 
 
 def check_run(device, image, x, seed):
@@ -29,13 +31,14 @@ def check_run(device, image, x, seed):
 
 def test_run_networks_on_byte_link(seed, rng):
     """Two images, one after the other, on one simulated device (2 layers, then 1)."""
-    cfg = small_config(n_pes=4, fifo_depth=2)
+    cfg = small_config(n_pes=4, fifo_depth=2, act_depth=16)
     transport = SimulationTransport(cfg)
     device = EIEDevice(transport, cfg)
     device.check_config()
-    two = encode_network(cfg, [random_layer(rng, cfg, 24, 20), random_layer(rng, cfg, 20, 9)],
+    two = encode_network(cfg, [random_layer(rng, cfg, 20, 24, 0.3, **RTL_LAYER),
+                               random_layer(rng, cfg, 9, 20, 0.3, **RTL_LAYER)],
                          row_orders="balanced")
-    one = encode_network(cfg, [random_layer(rng, cfg, 13, 30, relu=False)])
+    one = encode_network(cfg, [random_layer(rng, cfg, 30, 13, 0.3, relu=False, **RTL_LAYER)])
     check_run(device, two, random_input(rng, cfg, 24), seed)
     check_run(device, one, random_input(rng, cfg, 13), seed)
 
@@ -43,8 +46,8 @@ def test_run_networks_on_byte_link(seed, rng):
 @pytest.mark.slow
 def test_run_through_the_uart(seed, rng):
     """The whole link, UART included (2 clock cycles per bit)."""
-    cfg = small_config(n_pes=2, fifo_depth=2)
-    image = encode_network(cfg, [random_layer(rng, cfg, 6, 5)])
+    cfg = small_config(n_pes=2, fifo_depth=2, act_depth=16)
+    image = encode_network(cfg, [random_layer(rng, cfg, 5, 6, 0.3, **RTL_LAYER)])
     device = EIEDevice(SimulationTransport(cfg, uart=True, divisor=2), cfg)
     check_run(device, image, random_input(rng, cfg, 6), seed)
 
@@ -70,22 +73,22 @@ class DamagingTransport(Transport):
 
 
 def test_damaged_request_is_retried(seed, rng):
-    cfg = small_config(n_pes=2, fifo_depth=2)
+    cfg = small_config(n_pes=2, fifo_depth=2, act_depth=16)
     transport = DamagingTransport(SimulationTransport(cfg), n=2)
     device = EIEDevice(transport, cfg)
-    image = encode_network(cfg, [random_layer(rng, cfg, 7, 6)])
+    image = encode_network(cfg, [random_layer(rng, cfg, 6, 7, 0.3, **RTL_LAYER)])
     check_run(device, image, random_input(rng, cfg, 7), seed)
     assert transport.writes > 2
 
 
 def test_config_mismatch_and_refusals(seed, rng):
-    cfg = small_config(n_pes=2, fifo_depth=2)
+    cfg = small_config(n_pes=2, fifo_depth=2, act_depth=16)
     transport = SimulationTransport(cfg)
     other = cfg.replace(act_depth=8)
     with pytest.raises(DeviceError, match="^the device was built for another EIEConfig"):
         EIEDevice(transport, other).check_config()
     device = EIEDevice(transport, cfg)
-    image = encode_network(other, [random_layer(rng, other, 5, 5)])
+    image = encode_network(other, [random_layer(rng, other, 5, 5, 0.3, **RTL_LAYER)])
     with pytest.raises(DeviceError, match="^the image was encoded for another EIEConfig"):
         device.run(image, random_input(rng, other, 5))
     with pytest.raises(DeviceError, match=re.escape("STATUS refused: LENGTH")):
@@ -107,7 +110,7 @@ def test_no_answer_times_out():
         def clock(self):
             return self.t
 
-    device = EIEDevice(Silent(), small_config(n_pes=2), timeout=0.5, retries=1)
+    device = EIEDevice(Silent(), small_config(n_pes=2, act_depth=16), timeout=0.5, retries=1)
     with pytest.raises(DeviceError, match="^no valid response to INFO after 2 attempts"):
         device.info()
 
@@ -115,8 +118,8 @@ def test_no_answer_times_out():
 def test_cli_run_sim(tmp_path, capsys, seed, rng):
     """``eie run --sim IMAGE --input X.npy`` prints the golden model's outputs and the cycle
     model's count."""
-    cfg = small_config(n_pes=2, fifo_depth=2)
-    image = encode_network(cfg, [random_layer(rng, cfg, 8, 6)])
+    cfg = small_config(n_pes=2, fifo_depth=2, act_depth=16)
+    image = encode_network(cfg, [random_layer(rng, cfg, 6, 8, 0.3, **RTL_LAYER)])
     x = random_input(rng, cfg, 8)
     save_image(image, tmp_path / "net.eie")
     np.save(tmp_path / "x.npy", x)
@@ -131,8 +134,8 @@ def test_cli_run_sim(tmp_path, capsys, seed, rng):
 
 def test_cli_run_sim_reencodes_for_a_board(tmp_path, capsys, seed, rng):
     """An image made for another configuration runs on a board's configuration (--board)."""
-    cfg = small_config(n_pes=4, fifo_depth=2)
-    image = encode_network(cfg, [random_layer(rng, cfg, 9, 7)])
+    cfg = small_config(n_pes=4, fifo_depth=2, act_depth=16)
+    image = encode_network(cfg, [random_layer(rng, cfg, 7, 9, 0.3, **RTL_LAYER)])
     x = random_input(rng, cfg, 9)
     save_image(image, tmp_path / "net.eie")
     np.save(tmp_path / "x.npy", x)

@@ -4,7 +4,7 @@ import re
 
 import pytest
 from amaranth import Module
-from amaranth.sim import Simulator
+from helpers import simulate
 
 from boards.uart import UARTRx, UARTTx, divisor_for
 
@@ -42,11 +42,7 @@ def test_rx_against_bit_model(divisor, seed, rng):
             if ferr:
                 errors.append(len(got))
 
-    sim = Simulator(dut)
-    sim.add_clock(1e-8)
-    sim.add_testbench(driver)
-    sim.add_testbench(monitor, background=True)
-    sim.run()
+    simulate(dut, driver, background=[monitor])
     assert got == sent[:bad_index] + sent[bad_index + 1:], f"seed={seed}"
     assert errors == [bad_index], f"seed={seed}"
 
@@ -72,11 +68,7 @@ def test_tx_against_bit_model(divisor, seed, rng):
         async for _, _, tx in ctx.tick().sample(dut.tx):
             line.append(tx)
 
-    sim = Simulator(dut)
-    sim.add_clock(1e-8)
-    sim.add_testbench(driver)
-    sim.add_testbench(monitor, background=True)
-    sim.run()
+    simulate(dut, driver, background=[monitor])
     got, i = [], 0
     while i < len(line):
         if line[i] == 0:                                 # start bit: sample mid-bit
@@ -115,11 +107,7 @@ def test_loopback_back_to_back(seed, rng):
             if valid:
                 got.append(payload)
 
-    sim = Simulator(m)
-    sim.add_clock(1e-8)
-    sim.add_testbench(driver)
-    sim.add_testbench(monitor, background=True)
-    sim.run()
+    simulate(m, driver, background=[monitor])
     assert got == sent, f"seed={seed}"
 
 

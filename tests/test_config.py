@@ -1,6 +1,7 @@
 import pytest
 
 from eie_hw.config import EIEConfig
+from sim.verify.configs import small_config
 
 
 def test_paper_defaults():
@@ -44,3 +45,16 @@ def test_frozen_and_round_trip():
     assert cfg.replace(n_pes=8).n_pes == 8
     with pytest.raises(ValueError, match=r"^EIEConfig has no parameter\(s\) bogus$"):
         EIEConfig.from_dict({**cfg.to_dict(), "bogus": 1})
+
+
+def test_small_config():
+    """sim.verify.configs.small_config: memories by PE count; changed fields leave the rest."""
+    assert [(c.act_depth, c.bias_depth, c.spmat_depth)
+            for c in map(small_config, (1, 16, 32, 64))] == [(32, 64, 256), (32, 64, 256),
+                                                             (16, 32, 128), (8, 16, 128)]
+    changed = small_config(4, 2, act_depth=16)
+    assert changed == small_config(4, 2).replace(act_depth=16) and changed.bias_depth == 64
+    with pytest.raises(ValueError, match=r"^n_pes must be at least 1, not 0$"):
+        small_config(0)
+    with pytest.raises(TypeError, match=r"^n_pes must be an integer, not 4\.0$"):
+        small_config(4.0)

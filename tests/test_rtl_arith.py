@@ -3,16 +3,12 @@ and the write-back arithmetic of the activation unit against eie_hw.fixedpoint."
 
 import numpy as np
 import pytest
-from amaranth.sim import Simulator
+from helpers import UNIT_CONFIG, simulate
 
-from eie_hw.config import EIEConfig
 from eie_hw.fixedpoint import round_shift, saturate
 from eie_hw.rtl.activation import ActivationUnit
 from eie_hw.rtl.arith import ArithmeticUnit
 from eie_hw.timing import ARITH_LATENCY
-
-CFG = EIEConfig(n_pes=4, act_depth=16, spmat_depth=64, ptr_depth=64, bias_depth=16,
-                max_layers=4)
 
 
 def random_columns(rng, config, n_columns, same_row):
@@ -30,11 +26,23 @@ def random_columns(rng, config, n_columns, same_row):
     return columns
 
 
+async def read_rows(ctx, en, addr, data, n):
+    """Rows ``0 .. n - 1`` through a read port whose data follows one cycle after ``en``."""
+    values = []
+    for row in range(n):
+        ctx.set(en, 1)
+        ctx.set(addr, row)
+        await ctx.tick()
+        ctx.set(en, 0)
+        values.append(ctx.get(data))
+    return values
+
+
 @pytest.mark.parametrize("same_row, gap_rate, big", [(False, 0.0, False), (False, 0.4, False),
                                                       (True, 0.0, False), (True, 0.3, True),
                                                       (False, 0.2, True)])
 def test_arithmetic_unit(seed, rng, same_row, gap_rate, big):
-    cfg = CFG
+    cfg = UNIT_CONFIG
     dut = ArithmeticUnit(cfg)
     layer = int(rng.integers(0, cfg.max_layers))
     lim = cfg.weight_max if big else 3000
@@ -87,17 +95,10 @@ def test_arithmetic_unit(seed, rng, same_row, gap_rate, big):
         for _ in range(ARITH_LATENCY + 2):
             busy_trace.append((0, ctx.get(dut.busy)))
             await ctx.tick()
-        for row in range(cfg.act_depth):
-            ctx.set(dut.ext_rd_en, 1)
-            ctx.set(dut.ext_rd_addr, row)
-            await ctx.tick()
-            ctx.set(dut.ext_rd_en, 0)
-            result.append(ctx.get(dut.acc_data))
+        result.extend(await read_rows(ctx, dut.ext_rd_en, dut.ext_rd_addr, dut.acc_data,
+                                      cfg.act_depth))
 
-    sim = Simulator(dut)
-    sim.add_clock(1e-8)
-    sim.add_testbench(testbench)
-    sim.run()
+    simulate(dut, testbench)
     np.testing.assert_array_equal(result, expected, err_msg=f"seed={seed}")
     # busy: an entry entered stage 1 in one of the last ARITH_LATENCY cycles (incl. this one).
     valid = [v for v, _ in busy_trace]
@@ -110,7 +111,7 @@ def test_arithmetic_unit(seed, rng, same_row, gap_rate, big):
 @pytest.mark.parametrize("relu", [False, True])
 def test_writeback_arithmetic(seed, rng, w_frac, relu):
     """WRITEBACK of the activation unit: y = relu?(sat(round_shift(acc, w_frac)))."""
-    cfg = CFG
+    cfg = UNIT_CONFIG
     dut = ActivationUnit(cfg)
     rows = cfg.act_depth
     acc = np.concatenate([
@@ -135,18 +136,10 @@ def test_writeback_arithmetic(seed, rng, w_frac, relu):
             if r < rows:
                 ctx.set(dut.acc_data, int(acc[r]))      # the accumulator read's data
         ctx.set(dut.ctrl.wb, 0)
-        for r in range(rows):
-            ctx.set(dut.host_rd_en, 1)
-            ctx.set(dut.host_rd_bank, 0)
-            ctx.set(dut.host_rd_addr, r)
-            await ctx.tick()
-            ctx.set(dut.host_rd_en, 0)
-            result.append(ctx.get(dut.act_data))
+        ctx.set(dut.host_rd_bank, 0)
+        result.extend(await read_rows(ctx, dut.host_rd_en, dut.host_rd_addr, dut.act_data, rows))
 
-    sim = Simulator(dut)
-    sim.add_clock(1e-8)
-    sim.add_testbench(testbench)
-    sim.run()
+    simulate(dut, testbench)
     np.testing.assert_array_equal(result, expected, err_msg=f"seed={seed} w_frac={w_frac}")
 
 

@@ -2,41 +2,16 @@
 
 import numpy as np
 import pytest
+from helpers import RTL_LAYER, random_input
 
-from eie_hw.config import EIEConfig
 from eie_hw.image.layer import QuantizedLayer
 from eie_hw.image.network import encode_network
 from sim.models.cycle_model import job_timing
 from sim.models.golden import GoldenModel
 from sim.verify.amaranth_host import simulate
+from sim.verify.configs import small_config
 from sim.verify.paper import FIG2_PE0_NONZEROS, fig2_example
-
-SMALL = dict(act_depth=16, spmat_depth=256, ptr_depth=256, bias_depth=64, max_layers=4)
-
-
-def small_config(**changes):
-    return EIEConfig(**{**SMALL, **changes})
-
-
-def random_layer(rng, config, n_in, n_out, *, density=0.3, relu=True, empty_columns=0.1,
-                 weight_range=2000, bias_range=500):
-    """A random :class:`QuantizedLayer`; a fraction ``empty_columns`` of columns is all zero."""
-    index = rng.integers(1, config.codebook_size, size=(n_out, n_in))
-    index[rng.random((n_out, n_in)) > density] = 0
-    index[:, rng.random(n_in) < empty_columns] = 0
-    codebook = rng.integers(-weight_range, weight_range + 1, size=config.codebook_size)
-    codebook = np.clip(codebook, config.weight_min, config.weight_max)
-    codebook[0] = 0
-    bias = np.clip(rng.integers(-bias_range, bias_range + 1, size=n_out), config.act_min,
-                   config.act_max)
-    return QuantizedLayer(index, codebook, int(rng.integers(0, config.weight_width)), bias,
-                          relu)
-
-
-def random_input(rng, config, n, *, zeros=0.4, scale=300):
-    x = rng.integers(-scale, scale + 1, size=n)
-    x[rng.random(n) < zeros] = 0
-    return np.clip(x, config.act_min, config.act_max)
+from sim.verify.random_layers import random_layer
 
 
 def check(image, inputs, seed, what=""):
@@ -62,7 +37,7 @@ def check(image, inputs, seed, what=""):
 
 
 def test_fig2_example(seed, rng):
-    cfg = small_config(n_pes=4, fifo_depth=8)
+    cfg = small_config(n_pes=4, fifo_depth=8, act_depth=16)
     layer, x = fig2_example(cfg, rng)
     image = encode_network(cfg, [layer])
     assert image.layers[0].entry_counts[0] == len(FIG2_PE0_NONZEROS)
@@ -72,11 +47,11 @@ def test_fig2_example(seed, rng):
 @pytest.mark.parametrize("n_pes", [1, 2, 4, 8, 16])
 @pytest.mark.parametrize("fifo_depth", [1, 2, 8])
 def test_random_network(seed, rng, n_pes, fifo_depth):
-    cfg = small_config(n_pes=n_pes, fifo_depth=fifo_depth)
+    cfg = small_config(n_pes=n_pes, fifo_depth=fifo_depth, act_depth=16)
     cap = n_pes * cfg.act_depth
     sizes = [int(rng.integers(1, min(cap, 40) + 1)) for _ in range(3)]
-    layers = [random_layer(rng, cfg, sizes[0], sizes[1], density=0.4),
-              random_layer(rng, cfg, sizes[1], sizes[2], density=0.3, relu=False)]
+    layers = [random_layer(rng, cfg, sizes[1], sizes[0], 0.4, **RTL_LAYER),
+              random_layer(rng, cfg, sizes[2], sizes[1], 0.3, relu=False, **RTL_LAYER)]
     image = encode_network(cfg, layers)
     x = random_input(rng, cfg, sizes[0])
     check(image, [x], seed, f"N={n_pes} fifo={fifo_depth} sizes={sizes}")
@@ -103,8 +78,9 @@ def test_long_zero_runs(seed, rng):
 
 def test_all_zero_input_and_reuse(seed, rng):
     """All-zero activations (COMPUTE = S + 2), then two more jobs on the same array."""
-    cfg = small_config(n_pes=4, fifo_depth=2)
-    layers = [random_layer(rng, cfg, 24, 20), random_layer(rng, cfg, 20, 9)]
+    cfg = small_config(n_pes=4, fifo_depth=2, act_depth=16)
+    layers = [random_layer(rng, cfg, 20, 24, 0.3, **RTL_LAYER),
+              random_layer(rng, cfg, 9, 20, 0.3, **RTL_LAYER)]
     image = encode_network(cfg, layers)
     inputs = [np.zeros(24, dtype=np.int64), random_input(rng, cfg, 24),
               random_input(rng, cfg, 24, zeros=0.9)]
@@ -113,7 +89,7 @@ def test_all_zero_input_and_reuse(seed, rng):
 
 def test_output_saturation(seed, rng):
     """Outputs past both activation limits clamp; accumulators far beyond the product width."""
-    cfg = small_config(n_pes=2, fifo_depth=1)
+    cfg = small_config(n_pes=2, fifo_depth=1, act_depth=16)
     n_in, n_out = 12, 8
     index = rng.integers(1, cfg.codebook_size, size=(n_out, n_in))
     codebook = rng.choice([cfg.weight_min, cfg.weight_max, -30000, 30000, 1, -1],
@@ -132,10 +108,10 @@ def test_output_saturation(seed, rng):
 
 
 def test_four_layers(seed, rng):
-    cfg = small_config(n_pes=4, fifo_depth=2)
+    cfg = small_config(n_pes=4, fifo_depth=2, act_depth=16)
     sizes = [30, 28, 17, 33, 5]
-    layers = [random_layer(rng, cfg, a, b, relu=l < 3)
-              for l, (a, b) in enumerate(zip(sizes, sizes[1:], strict=False))]
+    layers = [random_layer(rng, cfg, n_out, n_in, 0.3, relu=l < 3, **RTL_LAYER)
+              for l, (n_in, n_out) in enumerate(zip(sizes, sizes[1:], strict=False))]
     image = encode_network(cfg, layers)
     check(image, [random_input(rng, cfg, sizes[0])], seed, "four layers")
 
@@ -143,8 +119,9 @@ def test_four_layers(seed, rng):
 @pytest.mark.parametrize("n_pes", [4, 8])
 def test_balanced_rows(seed, rng, n_pes):
     """A load-balanced row assignment (rows permuted, next layer's columns to match)."""
-    cfg = small_config(n_pes=n_pes, fifo_depth=2)
-    layers = [random_layer(rng, cfg, 30, 36, density=0.3), random_layer(rng, cfg, 36, 10)]
+    cfg = small_config(n_pes=n_pes, fifo_depth=2, act_depth=16)
+    layers = [random_layer(rng, cfg, 36, 30, 0.3, **RTL_LAYER),
+              random_layer(rng, cfg, 10, 36, 0.3, **RTL_LAYER)]
     image = encode_network(cfg, layers, row_orders="balanced")
     assert any(not np.array_equal(l.row_order, np.arange(l.n_out)) for l in image.layers)
     check(image, [random_input(rng, cfg, 30)], seed, "balanced")

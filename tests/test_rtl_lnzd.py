@@ -2,7 +2,7 @@
 
 import numpy as np
 import pytest
-from amaranth.sim import Simulator
+from helpers import simulate
 
 from eie_hw.rtl.lnzd import LNZD
 
@@ -20,9 +20,7 @@ def run_patterns(n, patterns):
             ctx.set(dut.flags, sum(int(bit) << i for i, bit in enumerate(flags)))
             results.append((ctx.get(dut.valid), ctx.get(dut.index)))
 
-    sim = Simulator(dut)
-    sim.add_testbench(testbench)
-    sim.run()
+    simulate(dut, testbench, clock=None)
     return results
 
 

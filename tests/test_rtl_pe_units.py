@@ -2,26 +2,15 @@
 
 import numpy as np
 import pytest
-from amaranth.sim import Simulator
+from helpers import UNIT_CONFIG, simulate
 
-from eie_hw.config import EIEConfig
 from eie_hw.entry import entries_to_words, pack_entries
 from eie_hw.rtl.pointer import PointerReadUnit
 from eie_hw.rtl.stream_unit import SparseStreamUnit
 
-CFG = EIEConfig(n_pes=4, act_depth=16, spmat_depth=64, ptr_depth=64, bias_depth=16,
-                max_layers=4)
-
-
-def simulate(dut, testbench):
-    sim = Simulator(dut)
-    sim.add_clock(1e-8)
-    sim.add_testbench(testbench)
-    sim.run()
-
 
 def test_pointer_read_unit(seed, rng):
-    cfg = CFG
+    cfg = UNIT_CONFIG
     dut = PointerReadUnit(cfg)
     pointers = np.sort(rng.integers(0, 2 ** cfg.ptr_width, size=cfg.ptr_depth))
     reads = list(rng.integers(0, cfg.ptr_depth - 1, size=80)) + [0, 1, cfg.ptr_depth - 2]
@@ -79,7 +68,7 @@ def stream_model(columns):
 
 @pytest.mark.parametrize("empty_rate", [0.0, 0.5])
 def test_stream_unit(seed, rng, empty_rate):
-    cfg = CFG
+    cfg = UNIT_CONFIG
     dut = SparseStreamUnit(cfg)
     n_entries = cfg.spmat_depth * cfg.entries_per_word // 2
     codes = pack_entries(cfg, rng.integers(0, cfg.codebook_size, size=n_entries),

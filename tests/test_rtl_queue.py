@@ -3,7 +3,7 @@
 from collections import deque
 
 import pytest
-from amaranth.sim import Simulator
+from helpers import simulate
 
 from eie_hw.config import EIEConfig
 from eie_hw.rtl.queue import ActivationQueue
@@ -42,10 +42,7 @@ def test_queue_pressure(seed, rng, depth, push_rate, pop_rate):
                 model.append(item)
                 seen["pushed"] += 1
 
-    sim = Simulator(dut)
-    sim.add_clock(1e-8)
-    sim.add_testbench(testbench)
-    sim.run()
+    simulate(dut, testbench)
     assert seen["pushed"] > 50, f"seed={seed} {seen}"
     assert seen["full"] or push_rate < pop_rate, f"seed={seed} never full: {seen}"
     assert seen["empty"] or push_rate > pop_rate, f"seed={seed} never empty: {seen}"
@@ -68,10 +65,7 @@ def test_queue_depth_one_takes_every_other_cycle():
                 accepted.append(cycle)
             await ctx.tick()
 
-    sim = Simulator(dut)
-    sim.add_clock(1e-8)
-    sim.add_testbench(testbench)
-    sim.run()
+    simulate(dut, testbench)
     assert accepted == list(range(0, 20, 2))
 
 

@@ -2,8 +2,7 @@
 
 import numpy as np
 import pytest
-from amaranth.sim import Simulator
-from test_rtl_array import random_input, random_layer, small_config
+from helpers import RTL_LAYER, random_input, simulate
 
 from eie_hw.host.session import HostSession
 from eie_hw.host.words import (
@@ -29,6 +28,8 @@ from eie_hw.rtl.top import EIETop
 from sim.models.cycle_model import job_timing
 from sim.models.golden import GoldenModel
 from sim.verify.amaranth_host import AmaranthHostPort
+from sim.verify.configs import small_config
+from sim.verify.random_layers import random_layer
 
 
 async def send(ctx, dut, words):
@@ -37,13 +38,6 @@ async def send(ctx, dut, words):
 
 def session(ctx, dut):
     return HostSession(AmaranthHostPort(ctx, dut.host, dut.config))
-
-
-def run(dut, testbench):
-    sim = Simulator(dut)
-    sim.add_clock(1e-8)
-    sim.add_testbench(testbench)
-    sim.run()
 
 
 def good_entry(cfg):
@@ -63,7 +57,7 @@ def good_entry(cfg):
 ])
 def test_errors(bad, flag):
     """A bad START or layer-table entry stops the job with an error; the next job runs."""
-    cfg = small_config(n_pes=4)
+    cfg = small_config(n_pes=4, act_depth=16)
     dut = EIETop(cfg)
     status = {}
 
@@ -79,15 +73,15 @@ def test_errors(bad, flag):
         await ctx.tick().until(dut.host.done)
         status["good"] = ctx.get(dut.host.error)
 
-    run(dut, testbench)
+    simulate(dut, testbench)
     assert status["bad"] == (flag, 0)
     assert status["good"] == 0
 
 
 def test_read_stream_backpressure(seed, rng):
     """Outputs come back in order while the consumer randomly withholds ready."""
-    cfg = small_config(n_pes=4, fifo_depth=2)
-    image = encode_network(cfg, [random_layer(rng, cfg, 20, 30)])
+    cfg = small_config(n_pes=4, fifo_depth=2, act_depth=16)
+    image = encode_network(cfg, [random_layer(rng, cfg, 30, 20, 0.3, **RTL_LAYER)])
     x = random_input(rng, cfg, 20)
     dut = EIETop(cfg)
     got = []
@@ -110,21 +104,18 @@ def test_read_stream_backpressure(seed, rng):
             if valid and ready:
                 got.append(payload)
 
-    sim = Simulator(dut)
-    sim.add_clock(1e-8)
-    sim.add_testbench(producer)
-    sim.add_testbench(consumer)
-    sim.run()
+    simulate(dut, producer, consumer)
     np.testing.assert_array_equal(got, GoldenModel(image).layer_outputs(x)[-1],
                                   err_msg=f"seed={seed}")
 
 
 def test_result_bank_after_odd_and_even_jobs(seed, rng):
     """One- and two-layer images on the same array: outputs come from bank L % 2."""
-    cfg = small_config(n_pes=2, fifo_depth=1)
+    cfg = small_config(n_pes=2, fifo_depth=1, act_depth=16)
     dut = EIETop(cfg)
-    one = encode_network(cfg, [random_layer(rng, cfg, 9, 7)])
-    two = encode_network(cfg, [random_layer(rng, cfg, 9, 7), random_layer(rng, cfg, 7, 5)])
+    one = encode_network(cfg, [random_layer(rng, cfg, 7, 9, 0.3, **RTL_LAYER)])
+    two = encode_network(cfg, [random_layer(rng, cfg, 7, 9, 0.3, **RTL_LAYER),
+                               random_layer(rng, cfg, 5, 7, 0.3, **RTL_LAYER)])
     jobs = [(one, random_input(rng, cfg, 9)), (two, random_input(rng, cfg, 9)),
             (one, random_input(rng, cfg, 9))]
     results = []
@@ -134,7 +125,7 @@ def test_result_bank_after_odd_and_even_jobs(seed, rng):
         for image, x in jobs:
             results.append(await host.run(x, image))
 
-    run(dut, testbench)
+    simulate(dut, testbench)
     for (image, x), result in zip(jobs, results, strict=True):
         np.testing.assert_array_equal(result.physical, GoldenModel(image).layer_outputs(x)[-1],
                                       err_msg=f"seed={seed}")
@@ -142,7 +133,7 @@ def test_result_bank_after_odd_and_even_jobs(seed, rng):
 
 
 def test_layouts_fit_and_validation():
-    cfg = small_config(n_pes=4)
+    cfg = small_config(n_pes=4, act_depth=16)
     assert write_layout(cfg).size <= 128 and read_req_layout(cfg).size <= 32
     with pytest.raises(TypeError, match="config"):
         EIETop(4)
@@ -150,8 +141,8 @@ def test_layouts_fit_and_validation():
 
 def test_pending_answer_survives_a_job(seed, rng):
     """An answer left waiting on ``read_data`` keeps its value while the next job runs."""
-    cfg = small_config(n_pes=2, fifo_depth=2)
-    image = encode_network(cfg, [random_layer(rng, cfg, 10, 6, density=0.8)])
+    cfg = small_config(n_pes=2, fifo_depth=2, act_depth=16)
+    image = encode_network(cfg, [random_layer(rng, cfg, 6, 10, 0.8, **RTL_LAYER)])
     x1, x2 = random_input(rng, cfg, 10, zeros=0.0), random_input(rng, cfg, 10, zeros=0.0)
     golden = GoldenModel(image)
     dut = EIETop(cfg)
@@ -170,14 +161,14 @@ def test_pending_answer_survives_a_job(seed, rng):
         got["pending"] = ctx.get(dut.host.read_data.payload)
         got["second"] = (await host.run(x2)).physical
 
-    run(dut, testbench)
+    simulate(dut, testbench)
     first, second = golden.layer_outputs(x1)[-1], golden.layer_outputs(x2)[-1]
     assert got["pending"] == first[0], f"seed={seed}"
     np.testing.assert_array_equal(got["second"], second, err_msg=f"seed={seed}")
 
 
 def test_pack_matches_amaranth_layouts(seed, rng):
-    cfg = small_config(n_pes=8)
+    cfg = small_config(n_pes=8, act_depth=16)
     for layout in (write_layout(cfg), read_req_layout(cfg), layer_layout(cfg)):
         fields = {}
         for name, field in layout:

@@ -20,21 +20,61 @@ def random_index(rng, config, n_out, n_in, density, *, chunk_rows=1024):
     return index
 
 
-def random_layer(rng, config, n_out, n_in, density, *, relu=True, extreme=False):
-    """A random :class:`QuantizedLayer`. ``extreme`` draws codebook values and biases at the
-    limits of their ranges, so that accumulators and outputs saturate."""
+def random_layer(rng, config, n_out, n_in, density, *, relu=True, extreme=False,
+                 empty_columns=0.0, weight_range=None, bias_range=None):
+    """A random :class:`~eie_hw.image.layer.QuantizedLayer` with an ``(n_out, n_in)`` index
+    matrix.
+
+    Parameters
+    ----------
+    rng : numpy.random.Generator
+        The source of randomness (a seed replays a layer).
+    config : EIEConfig
+        Gives the codebook size and the weight and activation limits.
+    n_out, n_in : int
+        Outputs (rows) and inputs (columns) of the layer.
+    density : float
+        Probability of each index being non-zero.
+    relu : bool
+        Whether the layer ends with a ReLU.
+    extreme : bool
+        Codebook values and biases at the limits of their ranges (and ±1, 0), so that
+        accumulators and outputs saturate. Not with ``weight_range`` or ``bias_range``.
+    empty_columns : float
+        Probability of each column being all zero, beyond what ``density`` gives.
+    weight_range, bias_range : tuple of int, optional
+        Inclusive ``(low, high)`` ranges of the non-zero codebook entries and of the biases,
+        clipped to the weight and activation limits. By default a quarter of the weight range
+        and a sixteenth of the activation range.
+
+    Returns
+    -------
+    QuantizedLayer
+        With a random ``w_frac`` in ``[0, weight_width)``.
+    """
+    if not 0 <= empty_columns <= 1:
+        raise ValueError(f"empty_columns must be between 0 and 1, not {empty_columns!r}")
     if extreme:
+        if weight_range is not None or bias_range is not None:
+            raise ValueError("an extreme layer draws its values at the limits: "
+                             "give no weight_range or bias_range")
         values = rng.choice([config.weight_min, config.weight_max, -1, 1],
                             config.codebook_size - 1)
         bias = rng.choice([config.act_min, config.act_max, 0], n_out)
     else:
-        values = rng.integers(config.weight_min // 4, config.weight_max // 4 + 1,
-                              config.codebook_size - 1)
-        bias = rng.integers(config.act_min // 16, config.act_max // 16 + 1, n_out)
+        w_low, w_high = (weight_range if weight_range is not None
+                         else (config.weight_min // 4, config.weight_max // 4))
+        b_low, b_high = (bias_range if bias_range is not None
+                         else (config.act_min // 16, config.act_max // 16))
+        values = np.clip(rng.integers(w_low, w_high + 1, config.codebook_size - 1),
+                         config.weight_min, config.weight_max)
+        bias = np.clip(rng.integers(b_low, b_high + 1, n_out), config.act_min, config.act_max)
     codebook = np.concatenate([[0], values]).astype(np.int64)
     w_frac = int(rng.integers(0, config.weight_width))
-    return QuantizedLayer(random_index(rng, config, n_out, n_in, density), codebook, w_frac,
-                          bias.astype(np.int64), relu)
+    index = random_index(rng, config, n_out, n_in, density)
+    if empty_columns:
+        index[:, rng.random(n_in) < empty_columns] = 0
+    return QuantizedLayer(index, codebook, w_frac, bias.astype(np.int64), relu)
 
 
 def random_network(rng, config, sizes, densities, *, extreme=False):

@@ -15,6 +15,7 @@ from eie_hw.image.layer import ImageError, QuantizedLayer
 from eie_hw.image.network import encode_network
 from sim.models.cycle_model import job_timing
 from sim.models.golden import GoldenModel
+from sim.verify.configs import small_config  # re-exported: `eie regress` takes it from here
 from sim.verify.paper import fig2_example
 from sim.verify.random_layers import random_activations, random_network
 
@@ -184,16 +185,6 @@ def fig2_job(config, seed):
     job.features = features(config, image, x)
     job.features["pe0_entries"] = int(image.layers[0].entry_counts[0])
     return job
-
-
-def small_config(n_pes, fifo_depth=8):
-    """The small-memory configuration the tests and ``eie regress`` use for ``n_pes`` PEs:
-    layers up to 256 inputs and ``n_pes * act_depth`` (≤ 512) outputs, 4 layers, so that the
-    exported Verilog stays small."""
-    act_depth = max(8, min(32, 512 // n_pes))
-    return EIEConfig(n_pes=n_pes, fifo_depth=fifo_depth, act_depth=act_depth,
-                     spmat_depth=256 if n_pes <= 16 else 128, ptr_depth=256,
-                     bias_depth=2 * act_depth, max_layers=4)
 
 
 def alex7_config(n_pes=64, fifo_depth=8):
