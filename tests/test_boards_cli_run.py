@@ -5,19 +5,21 @@ import re
 
 import numpy as np
 import pytest
-from test_rtl_array import random_input, random_layer, small_config
+from helpers import RTL_LAYER, random_input
 
 from eie_hw.image import save_image
 from eie_hw.image.network import encode_network
 from sim.apps.cli import main
 from sim.models.cycle_model import job_timing
 from sim.models.golden import GoldenModel
+from sim.verify.configs import small_config
+from sim.verify.random_layers import random_layer
 
 
 @pytest.fixture
 def image_file(tmp_path, rng):
-    cfg = small_config(n_pes=2, fifo_depth=2)
-    image = encode_network(cfg, [random_layer(rng, cfg, 8, 6)])
+    cfg = small_config(n_pes=2, fifo_depth=2, act_depth=16)
+    image = encode_network(cfg, [random_layer(rng, cfg, 6, 8, 0.3, **RTL_LAYER)])
     save_image(image, tmp_path / "net.eie")
     return image, tmp_path / "net.eie"
 

@@ -4,7 +4,17 @@ error response, has no effect, and the next good frame works."""
 import pytest
 from helpers import RTL_LAYER
 
-from boards.frame import BUFFER_DEPTH, END, ESC, Command, FrameFormat, SlipReader, Status, crc16
+from boards.frame import (
+    BUFFER_DEPTH,
+    END,
+    ESC,
+    START_BYTES,
+    Command,
+    FrameFormat,
+    SlipReader,
+    Status,
+    crc16,
+)
 from boards.host import DeviceError, EIEDevice
 from boards.transport import SimulationTransport
 from eie_hw.host.words import Write, encode_read, encode_write, load_transactions
@@ -140,9 +150,9 @@ def test_busy_while_a_job_runs(seed, rng):
     x = rng.integers(1, 100, size=32)
     dev = EIEDevice(link, CFG)
     dev.write_words(load_transactions(image, x))
-    start = frame(body(Command.START, 1, (1).to_bytes(2, "little")))
+    start = frame(body(Command.START, 1, (1).to_bytes(START_BYTES, "little")))
     during = [frame(body(Command.WRITE, 2, words_payload([Write(Space.ACT, 0, 0, 1)]))),
-              frame(body(Command.START, 3, (1).to_bytes(2, "little"))),
+              frame(body(Command.START, 3, (1).to_bytes(START_BYTES, "little"))),
               frame(body(Command.READ, 4, encode_read(CFG, 0, 0).to_bytes(FMT.read_bytes,
                                                                          "little"))),
               frame(body(Command.STATUS, 5))]

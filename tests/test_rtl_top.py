@@ -17,6 +17,7 @@ from eie_hw.image.network import encode_network
 from eie_hw.protocol import (
     ERROR_LAYER_TABLE,
     ERROR_N_LAYERS,
+    START_COUNT_BITS,
     Space,
     layer_layout,
     pack,
@@ -47,7 +48,7 @@ def good_entry(cfg):
 @pytest.mark.parametrize("bad, flag", [
     (dict(n_layers=0), ERROR_N_LAYERS),
     (dict(n_layers=5), ERROR_N_LAYERS),                      # max_layers is 4
-    (dict(n_layers=(1 << 16) + 1), ERROR_N_LAYERS),          # not truncated to 1
+    (dict(n_layers=(1 << START_COUNT_BITS) + 1), ERROR_N_LAYERS),  # not truncated to 1
     (dict(n_in=0), ERROR_LAYER_TABLE),
     (dict(n_in=4 * 16 + 1), ERROR_LAYER_TABLE),              # more than n_pes * act_depth
     (dict(rows=0), ERROR_LAYER_TABLE),

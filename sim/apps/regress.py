@@ -24,7 +24,7 @@ def _replay(args, seed):
 
 def run_regress(args, out=sys.stdout):
     from sim.verify.cocotb_bench.runner import build, run
-    from sim.verify.cocotb_bench.stimulus import small_config
+    from sim.verify.configs import small_config
 
     config = small_config(args.pes, args.fifo)
     t0 = time.perf_counter()
