@@ -111,7 +111,7 @@ def _make_flags():
                                   "CFG_CXXFLAGS_PCH_I=-include"]))
 
 
-#: Bump when the export post-processing or the build flags change (invalidates the cache).
+#: Bump when the way the Verilog is exported or built changes (invalidates the cache).
 _FLOW_VERSION = 3
 
 
