@@ -4,9 +4,11 @@ Both take ``divisor``, the clock cycles per bit (``round(clk_freq / baud)``, at 
 """
 
 from amaranth import Cat, Const, Module, Signal
-from amaranth.lib import stream, wiring
+from amaranth.lib import stream
 from amaranth.lib.cdc import FFSynchronizer
 from amaranth.lib.wiring import In, Out
+
+from eie_hw.rtl.checks import CheckedComponent
 
 __all__ = ["UARTRx", "UARTTx", "divisor_for"]
 
@@ -23,16 +25,14 @@ def divisor_for(clk_freq, baud):
     return divisor
 
 
-def _check_divisor(component, divisor):
+def _check_divisor(divisor):
     if isinstance(divisor, bool) or not isinstance(divisor, int):
-        component._MustUse__silence = True
         raise TypeError(f"UART divisor must be an integer, not {divisor!r}")
     if divisor < 2:
-        component._MustUse__silence = True
         raise ValueError(f"UART divisor must be at least 2, not {divisor!r}")
 
 
-class UARTRx(wiring.Component):
+class UARTRx(CheckedComponent):
     """Receives 8N1 bytes from ``rx`` (idle high; synchronised inside).
 
     A byte whose stop bit is low is dropped and pulses ``frame_error``. A byte not taken by
@@ -50,8 +50,11 @@ class UARTRx(wiring.Component):
     frame_error: Out(1)
     overrun: Out(1)
 
+    @classmethod
+    def check_args(cls, divisor):
+        _check_divisor(divisor)
+
     def __init__(self, divisor):
-        _check_divisor(self, divisor)
         self._divisor = divisor
         super().__init__()
 
@@ -106,7 +109,7 @@ class UARTRx(wiring.Component):
         return m
 
 
-class UARTTx(wiring.Component):
+class UARTTx(CheckedComponent):
     """Sends the bytes of ``data`` as 8N1 on ``tx`` (idle high).
 
     Members
@@ -118,8 +121,11 @@ class UARTTx(wiring.Component):
     data: In(stream.Signature(8))
     tx: Out(1, init=1)
 
+    @classmethod
+    def check_args(cls, divisor):
+        _check_divisor(divisor)
+
     def __init__(self, divisor):
-        _check_divisor(self, divisor)
         self._divisor = divisor
         super().__init__()
 

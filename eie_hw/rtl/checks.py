@@ -1,14 +1,41 @@
-"""Constructor checks shared by the RTL components."""
+"""Constructor checks shared by the RTL components (and the board gateware)."""
+
+from amaranth.lib import wiring
 
 from eie_hw.config import EIEConfig
 
-__all__ = ["reject", "check_config"]
+from .compat import silence_unused
+
+__all__ = ["CheckedComponent", "reject", "check_config"]
+
+
+class CheckedComponent(wiring.Component):
+    """A :class:`~amaranth.lib.wiring.Component` that checks its constructor arguments before
+    the object exists.
+
+    Amaranth warns about every elaboratable that is created and never used, including one
+    whose ``__init__`` raised. A subclass of this class instead overrides :meth:`check_args`,
+    which receives the constructor's arguments and runs before the object is created: when it
+    raises, there is no object, no warning, and the caller sees only the error.
+    """
+
+    def __new__(cls, *args, src_loc_at=0, **kwargs):
+        cls.check_args(*args, **kwargs)
+        # One more frame: Amaranth records where the object was made (the caller's line).
+        return super().__new__(cls, *args, src_loc_at=src_loc_at + 1, **kwargs)
+
+    @classmethod
+    def check_args(cls, *args, **kwargs):
+        """Raise ``TypeError`` (wrong type) or ``ValueError`` (wrong value), with a message
+        that names the parameter and echoes the value, unless the constructor's arguments
+        are acceptable. Accepts anything unless overridden."""
 
 
 def reject(component, error):
-    """Raise ``error`` from ``component``'s constructor without Amaranth's "created but never
-    used" warning for the half-built object."""
-    component._MustUse__silence = True
+    """Raise ``error`` from ``component``'s ``__init__`` without Amaranth's "created but never
+    used" warning for the half-built object. Prefer :class:`CheckedComponent`, which checks
+    before the object exists."""
+    silence_unused(component)
     raise error
 
 

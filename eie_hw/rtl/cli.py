@@ -2,8 +2,9 @@
 
 ::
 
-    eie verilog --pes N [--fifo D] -o FILE.v [--stat] [--no-memory-init] [--act-depth A]
-                [--spmat-depth S] [--ptr-depth P] [--bias-depth B] [--max-layers L]
+    eie verilog --pes N [--fifo D] -o FILE.v [--stat] [--memory-init | --no-memory-init]
+                [--act-depth A] [--spmat-depth S] [--ptr-depth P] [--bias-depth B]
+                [--max-layers L]
 
 The sim dispatcher calls :func:`add_parser` and then ``args.func(args)``, which returns the exit
 status. ``--stat`` runs Yosys (generic synthesis with the memories kept as macros, then
@@ -14,13 +15,16 @@ import argparse
 import sys
 from pathlib import Path
 
-__all__ = ["add_parser", "run", "main"]
+__all__ = ["add_parser", "config_from_args", "run", "main"]
 
-_DEPTHS = (("act_depth", "activations per PE per bank"),
-           ("spmat_depth", "sparse-matrix words per PE"),
-           ("ptr_depth", "column pointers per PE (both banks)"),
-           ("bias_depth", "bias words per PE"),
-           ("max_layers", "layers of the layer table"))
+#: ``(EIEConfig field, option, help)`` of every configuration argument.
+_FIELDS = (("n_pes", "--pes", "number of PEs (power of two, 1…256)"),
+           ("fifo_depth", "--fifo", "activation queue depth"),
+           ("act_depth", "--act-depth", "activations per PE per bank"),
+           ("spmat_depth", "--spmat-depth", "sparse-matrix words per PE"),
+           ("ptr_depth", "--ptr-depth", "column pointers per PE (both banks)"),
+           ("bias_depth", "--bias-depth", "bias words per PE"),
+           ("max_layers", "--max-layers", "layers of the layer table"))
 
 
 def add_parser(subparsers):
@@ -29,14 +33,19 @@ def add_parser(subparsers):
         "verilog", help="generate the Verilog of an EIE array",
         description="Generate the Verilog of an EIE array (top module eie_top) from its "
                     "EIEConfig; other parameters keep the EIEConfig defaults.")
-    p.add_argument("--pes", type=int, default=64, help="number of PEs (power of two, 1…256)")
-    p.add_argument("--fifo", type=int, default=None, help="activation queue depth")
-    for name, text in _DEPTHS:
-        p.add_argument("--" + name.replace("_", "-"), type=int, default=None, dest=name,
-                       help=text)
+    for field, option, text in _FIELDS:
+        p.add_argument(option, type=int, default=64 if field == "n_pes" else None, dest=field,
+                       metavar=option[2:].replace("-", "_").upper(), help=text)
     p.add_argument("-o", "--output", type=Path, required=True, help="Verilog file to write")
-    p.add_argument("--no-memory-init", action="store_false", dest="memory_init",
-                   help="no initial (zero) memory contents: smaller, ~10x faster at big depths")
+    init = p.add_mutually_exclusive_group()
+    init.add_argument("--memory-init", action="store_true", dest="memory_init",
+                      help="give every memory all-zero initial contents, written word by "
+                           "word (for flows that need defined contents; minutes and a much "
+                           "larger file at the default depths)")
+    init.add_argument("--no-memory-init", action="store_false", dest="memory_init",
+                      help="no initial memory contents (the default: the design does not "
+                           "rely on them, the host loads every word a job uses)")
+    p.set_defaults(memory_init=False)
     p.add_argument("--stat", action="store_true",
                    help="also print a Yosys generic gate count (slow for big memories)")
     p.set_defaults(func=run)
@@ -44,21 +53,55 @@ def add_parser(subparsers):
 
 
 def config_from_args(args):
+    """The :class:`~eie_hw.config.EIEConfig` the arguments describe (unset fields keep the
+    defaults).
+
+    Raises ``ValueError`` naming the offending argument(s) and carrying EIEConfig's own message
+    (which echoes the value) if the configuration is invalid, e.g.
+    ``argument --fifo: EIEConfig.fifo_depth must be between 1 and 1024, not -1``.
+    """
     from eie_hw.config import EIEConfig
 
-    changes = {"n_pes": args.pes}
-    if args.fifo is not None:
-        changes["fifo_depth"] = args.fifo
-    for name, _ in _DEPTHS:
-        if getattr(args, name) is not None:
-            changes[name] = getattr(args, name)
-    return EIEConfig().replace(**changes)
+    given = [(field, option, getattr(args, field)) for field, option, _ in _FIELDS
+             if getattr(args, field) is not None]
+    try:
+        return EIEConfig().replace(**{field: value for field, _, value in given})
+    except (TypeError, ValueError) as error:
+        combined = error
+    # Name the argument that is invalid on its own; else all of them (an invalid combination).
+    for field, option, value in given:
+        try:
+            EIEConfig().replace(**{field: value})
+        except (TypeError, ValueError) as error:
+            raise ValueError(f"argument {option}: {error}") from None
+    options = ", ".join(option for _, option, _ in given)
+    raise ValueError(f"arguments {options}: {combined}") from None
+
+
+def _check_output(path):
+    """Raise ``ValueError`` naming ``-o`` unless ``path`` can be written as a file."""
+    if path.is_dir():
+        raise ValueError(f"argument -o/--output must be a file, not the directory "
+                         f"{str(path)!r}")
+    if not path.absolute().parent.is_dir():
+        raise ValueError(f"argument -o/--output must be a file in an existing directory, "
+                         f"not {str(path)!r}")
 
 
 def run(args):
+    """Check the arguments, write the Verilog (and print the gate count with ``--stat``).
+
+    Returns the exit status: 0, or 2 after a one-line error on ``stderr`` for an invalid
+    argument (nothing is written then)."""
+    try:
+        config = config_from_args(args)
+        _check_output(args.output)
+    except ValueError as error:
+        print(f"eie verilog: error: {error}", file=sys.stderr)
+        return 2
+
     from .export import gate_count, verilog
 
-    config = config_from_args(args)
     args.output.write_text(verilog(config, memory_init=args.memory_init))
     print(f"wrote {args.output} ({config.n_pes} PEs, fifo depth {config.fifo_depth})")
     if args.stat:

