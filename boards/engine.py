@@ -8,6 +8,7 @@ from amaranth.lib.wiring import In, Out
 
 from eie_hw.config import EIEConfig
 from eie_hw.protocol import STATUS_LAYOUT, HostSignature, Space, memory_map, read_req_layout
+from eie_hw.rtl.checks import CheckedComponent
 
 from .frame import (
     BUFFER_DEPTH,
@@ -27,7 +28,7 @@ from .slip import FrameEncoder, crc16_next
 __all__ = ["FrameEngine"]
 
 
-class FrameEngine(wiring.Component):
+class FrameEngine(CheckedComponent):
     """Host-link command processor for one configuration.
 
     A request body is stored whole (:data:`boards.frame.BUFFER_DEPTH` bytes) while its CRC is
@@ -52,10 +53,12 @@ class FrameEngine(wiring.Component):
         Pulses when an error response is sent.
     """
 
-    def __init__(self, config):
+    @classmethod
+    def check_args(cls, config):
         if not isinstance(config, EIEConfig):
-            self._MustUse__silence = True
             raise TypeError(f"FrameEngine: config must be an EIEConfig, not {config!r}")
+
+    def __init__(self, config):
         self._config = config
         self._format = FrameFormat(config)
         super().__init__({

@@ -55,7 +55,7 @@ def unused_warnings(make):
     (lambda: UARTTx(2.0), r"UART divisor must be an integer, not 2\.0"),
     (lambda: Counter(0), r"Counter width must be positive, not 0"),
     (lambda: Counter(width=-1, name="x"), r"Counter width must be positive, not -1"),
-    # The __init__-time checks of the RTL (eie_hw.rtl.checks.reject / check_config).
+    # The RTL's own checks (eie_hw.rtl.checks.ConfigComponent, LNZD).
     (lambda: LNZD(3), r"LNZD: n must be a power of two in 1…256, not 3"),
     (lambda: PE({"n_pes": 4}), r"PE: config must be an EIEConfig, not dict"),
 ])

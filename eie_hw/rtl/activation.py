@@ -1,14 +1,13 @@
 """Activation memories of a PE: ping-pong source/destination banks, biases, INIT, WRITEBACK."""
 
 from amaranth import Const, Module, Mux, Signal, signed
-from amaranth.lib import wiring
 from amaranth.lib.memory import Memory
 from amaranth.lib.wiring import In, Out
 
 from eie_hw.protocol import control_layout
 from eie_hw.timing import INIT_LATENCY, WRITEBACK_LATENCY
 
-from .checks import check_config
+from .checks import ConfigComponent
 
 __all__ = ["ActivationUnit", "saturate"]
 
@@ -21,7 +20,7 @@ def saturate(m, value, width):
     return out
 
 
-class ActivationUnit(wiring.Component):
+class ActivationUnit(ConfigComponent):
     """The ``act0``, ``act1`` and ``bias`` memories of a PE and the INIT / WRITEBACK phases.
 
     * Bias initialisation (``ctrl.init``: INIT, or WRITEBACK with a next layer): in the cycle
@@ -58,7 +57,6 @@ class ActivationUnit(wiring.Component):
     """
 
     def __init__(self, config):
-        check_config(self, config)
         self._config = config
         rows = range(config.act_depth)
         super().__init__({

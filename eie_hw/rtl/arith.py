@@ -2,7 +2,6 @@
 accumulator cannot overflow; saturation happens only at write-back, docs/arithmetic.md)."""
 
 from amaranth import Cat, Module, Mux, Signal, signed
-from amaranth.lib import wiring
 from amaranth.lib.memory import Memory
 from amaranth.lib.wiring import In, Out
 from amaranth.utils import ceil_log2
@@ -11,12 +10,12 @@ from eie_hw.entry import entry_layout
 from eie_hw.protocol import control_layout
 from eie_hw.timing import ARITH_LATENCY
 
-from .checks import check_config
+from .checks import ConfigComponent
 
 __all__ = ["ArithmeticUnit"]
 
 
-class ArithmeticUnit(wiring.Component):
+class ArithmeticUnit(ConfigComponent):
     """Stages 1-4 of the arithmetic pipeline (docs/microarchitecture.md) and the PE's
     ``codebook`` and ``acc`` memories. The addition is exact: ``acc_width`` is at least
     ``EIEConfig.min_acc_width``, so an accumulator cannot overflow (docs/arithmetic.md).
@@ -57,7 +56,6 @@ class ArithmeticUnit(wiring.Component):
     """
 
     def __init__(self, config):
-        check_config(self, config)
         assert ARITH_LATENCY == 4, "the stage list above implements ARITH_LATENCY = 4"
         self._config = config
         rows = range(config.act_depth)

@@ -1,7 +1,7 @@
 """The central control unit: layer table, layer FSM, slot scan, LNZD and broadcast."""
 
 from amaranth import Array, Cat, Const, Module, Mux, Signal, signed
-from amaranth.lib import enum, wiring
+from amaranth.lib import enum
 from amaranth.lib.memory import Memory
 from amaranth.lib.wiring import In, Out
 from amaranth.utils import exact_log2
@@ -17,7 +17,7 @@ from eie_hw.protocol import (
 )
 from eie_hw.timing import INIT_LATENCY, WRITEBACK_LATENCY
 
-from .checks import check_config
+from .checks import ConfigComponent
 from .lnzd import LNZD
 
 __all__ = ["CCU", "Phase"]
@@ -30,7 +30,7 @@ class Phase(enum.Enum, shape=2):
     WRITEBACK = 3
 
 
-class CCU(wiring.Component):
+class CCU(ConfigComponent):
     """Runs layers ``0 … n_layers - 1`` of the layer table (docs/microarchitecture.md).
 
     The first layer starts with INIT (``init_cycles(rows)``); every layer then has COMPUTE
@@ -72,7 +72,6 @@ class CCU(wiring.Component):
     """
 
     def __init__(self, config):
-        check_config(self, config)
         self._config = config
         n = config.n_pes
         super().__init__({

@@ -4,9 +4,7 @@ from amaranth.lib import wiring
 
 from eie_hw.config import EIEConfig
 
-from .compat import silence_unused
-
-__all__ = ["CheckedComponent", "reject", "check_config"]
+__all__ = ["CheckedComponent", "ConfigComponent"]
 
 
 class CheckedComponent(wiring.Component):
@@ -31,16 +29,13 @@ class CheckedComponent(wiring.Component):
         are acceptable. Accepts anything unless overridden."""
 
 
-def reject(component, error):
-    """Raise ``error`` from ``component``'s ``__init__`` without Amaranth's "created but never
-    used" warning for the half-built object. Prefer :class:`CheckedComponent`, which checks
-    before the object exists."""
-    silence_unused(component)
-    raise error
+class ConfigComponent(CheckedComponent):
+    """A :class:`CheckedComponent` whose first constructor argument is an
+    :class:`~eie_hw.config.EIEConfig` (every block of the array)."""
 
-
-def check_config(component, config):
-    """Raise ``TypeError`` naming ``config`` unless it is an :class:`EIEConfig`."""
-    if not isinstance(config, EIEConfig):
-        reject(component, TypeError(f"{type(component).__name__}: config must be an EIEConfig, "
-                                    f"not {type(config).__name__}"))
+    @classmethod
+    def check_args(cls, config, *args, **kwargs):
+        """Raise ``TypeError`` naming ``config`` unless it is an :class:`EIEConfig`."""
+        if not isinstance(config, EIEConfig):
+            raise TypeError(f"{cls.__name__}: config must be an EIEConfig, not "
+                            f"{type(config).__name__}")

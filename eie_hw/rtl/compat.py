@@ -1,4 +1,4 @@
-"""The project's only uses of Amaranth internals, each one where no public way exists.
+"""The project's only use of Amaranth internals, where no public way exists.
 
 Checked with Amaranth 0.5.10 (:data:`CHECKED_WITH`); ``tests/test_compat_pins.py`` fails when
 the installed or pinned version differs, so that an upgrade revisits every item here:
@@ -8,10 +8,6 @@ the installed or pinned version differs, so that an upgrade revisits every item 
   given (``Memory(init=[])`` means all-zero contents, not none), and no option leaves them
   out. For the default 64-PE array RTLIL conversion takes 133 s with the contents and 8 s
   without, and the Verilog written from it initialises every word of every memory.
-* :func:`silence_unused` — a component whose ``__init__`` raises has already been created,
-  and Amaranth warns "created but never used" when it is collected. New code checks its
-  arguments before the object exists instead (:class:`eie_hw.rtl.checks.CheckedComponent`);
-  this remains for the ``__init__``-time checks of :func:`eie_hw.rtl.checks.reject`.
 """
 
 import contextlib
@@ -19,7 +15,7 @@ import threading
 
 from amaranth.back import rtlil
 
-__all__ = ["CHECKED_WITH", "without_memory_init", "silence_unused"]
+__all__ = ["CHECKED_WITH", "without_memory_init"]
 
 #: Distribution versions this module was written against.
 CHECKED_WITH = {"amaranth": "0.5.10"}
@@ -45,8 +41,3 @@ def without_memory_init():
         finally:
             emitter.emit_memory = original
 
-
-def silence_unused(elaboratable):
-    """Suppress Amaranth's "created but never used" warning for ``elaboratable`` (an object
-    whose constructor is about to raise)."""
-    elaboratable._MustUse__silence = True

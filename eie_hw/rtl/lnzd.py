@@ -1,11 +1,10 @@
 """Leading non-zero detection (LNZD) over the PEs' non-zero flags: a tree of 4-input nodes."""
 
 from amaranth import Cat, Module, Mux, Signal
-from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 from amaranth.utils import ceil_log2
 
-from .checks import reject
+from .checks import CheckedComponent
 
 __all__ = ["LNZD"]
 
@@ -33,7 +32,7 @@ def _node(m, children):
     return valid, index
 
 
-class LNZD(wiring.Component):
+class LNZD(CheckedComponent):
     """The lowest set bit of ``flags`` (the paper's leading non-zero detector).
 
     A quadtree of 4-input nodes; when ``log2(n)`` is odd the root has 2 inputs.
@@ -52,11 +51,14 @@ class LNZD(wiring.Component):
         The lowest set flag (0 when none is).
     """
 
-    def __init__(self, n):
+    @classmethod
+    def check_args(cls, n):
         if isinstance(n, bool) or not isinstance(n, int):
-            reject(self, TypeError(f"LNZD: n must be an integer, not {n!r}"))
+            raise TypeError(f"LNZD: n must be an integer, not {n!r}")
         if not 1 <= n <= 256 or n & (n - 1):
-            reject(self, ValueError(f"LNZD: n must be a power of two in 1…256, not {n!r}"))
+            raise ValueError(f"LNZD: n must be a power of two in 1…256, not {n!r}")
+
+    def __init__(self, n):
         self._n = n
         super().__init__({
             "flags": In(n),

@@ -1,14 +1,13 @@
 """One processing element: queue, pointer register, stream unit, arithmetic, activations."""
 
 from amaranth import Module, Signal, signed
-from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 
 from eie_hw.protocol import Space, control_layout, write_layout
 
 from .activation import ActivationUnit
 from .arith import ArithmeticUnit
-from .checks import check_config
+from .checks import ConfigComponent
 from .pointer import PointerReadUnit
 from .queue import ActivationQueue
 from .stream_unit import SparseStreamUnit
@@ -16,7 +15,7 @@ from .stream_unit import SparseStreamUnit
 __all__ = ["PE"]
 
 
-class PE(wiring.Component):
+class PE(ConfigComponent):
     """A processing element (docs/microarchitecture.md, "Each PE").
 
     Per cycle of COMPUTE: the stream unit issues an entry or takes the pointer register (PT);
@@ -51,7 +50,6 @@ class PE(wiring.Component):
     """
 
     def __init__(self, config):
-        check_config(self, config)
         self._config = config
         super().__init__({
             "ctrl": In(control_layout(config)),

@@ -1,18 +1,17 @@
 """The pointer read unit: column pointers ``p[j]`` and ``p[j + 1]`` in one cycle."""
 
 from amaranth import Module, Shape, Signal
-from amaranth.lib import wiring
 from amaranth.lib.memory import Memory
 from amaranth.lib.wiring import In, Out
 
 from eie_hw.protocol import layer_layout
 
-from .checks import check_config
+from .checks import ConfigComponent
 
 __all__ = ["PointerReadUnit"]
 
 
-class PointerReadUnit(wiring.Component):
+class PointerReadUnit(ConfigComponent):
     """Two single-read pointer banks (``ptr_even``, ``ptr_odd``) read as one wide pointer.
 
     Pointer address ``a`` lives in bank ``a % 2`` at row ``a // 2``; a read of ``a`` fetches
@@ -39,7 +38,6 @@ class PointerReadUnit(wiring.Component):
     """
 
     def __init__(self, config):
-        check_config(self, config)
         self._config = config
         rows = config.ptr_depth // 2
         super().__init__({

@@ -1,18 +1,18 @@
 """The activation queue of a PE: a FIFO of ``(value, column)`` pairs."""
 
 from amaranth import Module, Signal, signed
-from amaranth.lib import data, wiring
+from amaranth.lib import data
 from amaranth.lib.memory import Memory
 from amaranth.lib.wiring import In, Out
 
 from eie_hw.protocol import column_bits
 
-from .checks import check_config
+from .checks import ConfigComponent
 
 __all__ = ["ActivationQueue"]
 
 
-class ActivationQueue(wiring.Component):
+class ActivationQueue(ConfigComponent):
     """FIFO of ``config.fifo_depth`` broadcast activations ``(value, column)``.
 
     Parameters
@@ -37,7 +37,6 @@ class ActivationQueue(wiring.Component):
     """
 
     def __init__(self, config):
-        check_config(self, config)
         self._config = config
         depth = config.fifo_depth
         super().__init__({

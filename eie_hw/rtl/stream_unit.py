@@ -1,19 +1,18 @@
 """The sparse-matrix stream unit of a PE: one entry per cycle from the sparse-matrix memory."""
 
 from amaranth import Module, Mux, Signal, signed
-from amaranth.lib import wiring
 from amaranth.lib.memory import Memory
 from amaranth.lib.wiring import In, Out
 from amaranth.utils import exact_log2
 
 from eie_hw.entry import entry_layout
 
-from .checks import check_config
+from .checks import ConfigComponent
 
 __all__ = ["SparseStreamUnit"]
 
 
-class SparseStreamUnit(wiring.Component):
+class SparseStreamUnit(ConfigComponent):
     """Streams the entries of one column at a time (steps 1-2 of a PE cycle,
     docs/microarchitecture.md) and reads them from the ``spmat`` memory.
 
@@ -47,7 +46,6 @@ class SparseStreamUnit(wiring.Component):
     """
 
     def __init__(self, config):
-        check_config(self, config)
         self._config = config
         super().__init__({
             "pt_valid": In(1),

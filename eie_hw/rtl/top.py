@@ -1,19 +1,18 @@
 """The EIE array with its host streams: :class:`EIETop` (protocol: docs/protocol.md)."""
 
 from amaranth import Array, Module, Mux, Signal, signed
-from amaranth.lib import wiring
 from amaranth.lib.wiring import In
 
 from eie_hw.protocol import START_COUNT_BITS, HostSignature, Space
 
 from .ccu import CCU
-from .checks import check_config
+from .checks import ConfigComponent
 from .pe import PE
 
 __all__ = ["EIETop"]
 
 
-class EIETop(wiring.Component):
+class EIETop(ConfigComponent):
     """``n_pes`` PEs, the CCU and the host interface.
 
     Parameters
@@ -35,7 +34,6 @@ class EIETop(wiring.Component):
     """
 
     def __init__(self, config):
-        check_config(self, config)
         self._config = config
         super().__init__({"host": In(HostSignature(config))})
 
