@@ -2,6 +2,7 @@
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -13,7 +14,7 @@ from .frame import FrameFormat
 from .top import BoardTop
 
 __all__ = ["TOOL_ENV", "tool_env", "prepare", "build_params", "write_project", "run_project",
-           "run_build", "parse_report", "memory_summary"]
+           "run_build", "parse_report", "critical_path", "memory_summary"]
 
 #: Amaranth's tool variables and the YoWASP commands used when they are unset.
 TOOL_ENV = {
@@ -91,7 +92,45 @@ def run_project(root, script):
                 tail += (root / f).read_text(errors="replace").splitlines()[-15:]
         raise RuntimeError(f"build failed in {root} (exit {proc.returncode}):\n" +
                            "\n".join(tail))
-    return parse_report(root / f"{NAME}.report.json")
+    report = parse_report(root / f"{NAME}.report.json")
+    path = critical_path(root / f"{NAME}.tim")
+    return {**report, "critical_path": path} if path else report
+
+
+def critical_path(log):
+    """The critical path of the first clock in nextpnr's timing log ``log`` (``--log``):
+    ``{"clock", "total_ns", "logic_ns", "routing_ns", "from", "to", "through"}``, where
+    ``through`` lists the project's source lines (``file:line``) along the path, in order.
+    ``None`` if the log has no such report."""
+    try:
+        lines = Path(log).read_text(errors="replace").splitlines()
+    except FileNotFoundError:
+        return None
+    starts = [i for i, line in enumerate(lines)
+              if line.startswith("Info: Critical path report for clock")]
+    if not starts:
+        return None
+    clock = re.search(r"clock '([^']*)'", lines[starts[0]]).group(1)
+    cells, through, summary = [], [], None
+    for line in lines[starts[0] + 1:]:
+        if m := re.search(r"(\S+) ns logic, (\S+) ns routing", line):
+            summary = float(m.group(1)), float(m.group(2))
+            break
+        if m := re.search(r"\b(?:Source|Sink) (\S+)", line):
+            cells.append(m.group(1))
+        elif m := re.search(r"Info:\s+(\S+\.py:\d+)", line):
+            where = _project_relative(m.group(1))
+            if where not in through:
+                through.append(where)
+    if summary is None or not cells:
+        return None
+    return {"clock": clock, "total_ns": round(sum(summary), 2), "logic_ns": summary[0],
+            "routing_ns": summary[1], "from": cells[0], "to": cells[-1], "through": through}
+
+
+def _project_relative(location):
+    root = str(Path(__file__).resolve().parents[1]) + "/"
+    return location[len(root):] if location.startswith(root) else location
 
 
 def run_build(board, config, build_dir, *, baud=115200, freq=None):

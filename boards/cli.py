@@ -159,7 +159,7 @@ def cmd_build(args):
     report = {"board": board.name, "n_pes": config.n_pes, "config": config.to_dict(),
               "clock_mhz": board.clock_hz(freq) / 1e6, "baud": args.baud,
               "memory_bits_per_pe": memory_summary(config), "build_dir": build_dir,
-              "tools": tool_versions()}
+              "command": _build_command(args, build_dir), "tools": tool_versions()}
     if not args.dry_run:
         missing = missing_tools(board)
         if missing:
@@ -194,6 +194,16 @@ def cmd_build(args):
     print(format_report(report))
     _write_json(args.json, report)
     return 0
+
+
+def _build_command(args, build_dir):
+    """The ``eie build`` command line that makes this build again."""
+    words = ["eie build", f"--board {args.board}"]
+    words += [f"--pes {args.pes}"] if args.pes else []
+    words += [f"--freq {args.freq:g}"] if args.freq else []
+    words += [f"--baud {args.baud}"] if args.baud != DEFAULT_BAUD else []
+    words += [f"--build-dir {build_dir}"] + ([f"--json {args.json}"] if args.json else [])
+    return " ".join(words)
 
 
 def _write_json(path, report):
