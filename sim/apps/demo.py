@@ -156,7 +156,9 @@ def _ecp5_fmax():
 
     try:
         result = load_result("ulx3s-85f")
-        return float(result["fmax_mhz"]), f"{result['n_pes']}-PE build, {result['fmax_kind']}"
+        return float(result["fmax_mhz"]), (f"{result['n_pes']}-PE build, nextpnr-ecp5 "
+                                           f"{result['status']} at "
+                                           f"{result['constraint_mhz']:g} MHz")
     except (TypeError, KeyError, ValueError):
         return None, None
 
