@@ -3,9 +3,9 @@ cocotb tests of :mod:`sim.verify.cocotb_bench.test_eie` on it (Icarus Verilog or
 
 A build lives in ``build/cocotb/<simulator>-<config hash>`` under the project root (or under
 ``$EIE_COCOTB_CACHE``), the exported Verilog in ``build/cocotb/verilog-<config hash>`` (shared
-by both simulators). A fingerprint of the configuration, ``eie_hw/*.py``, the Amaranth version
-and the flow decides reuse: a build serves every test of its configuration and is redone when
-the RTL changes.
+by both simulators). A fingerprint of the configuration, every ``eie_hw`` source, the Amaranth
+version and the flow decides reuse: a build serves every test of its configuration and is
+redone when the RTL changes.
 Parameters reach the cocotb side through a ``job.json`` file in the test directory, named by the
 environment variable ``EIE_COCOTB_JOB`` (:func:`load_job` reads it back). The simulator's Python
 finds the project on the runner's ``sys.path``, which cocotb passes on as ``PYTHONPATH``.
