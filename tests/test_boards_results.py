@@ -2,7 +2,11 @@
 
 from boards.boards import BOARDS
 from boards.results import load_result, result_path
-from sim.apps.demo import _ecp5_fmax
+from eie_hw.config import EIEConfig
+from eie_hw.image.network import encode_network
+from sim.apps.demo import board_time
+from sim.models.cycle_model import job_timing
+from sim.verify.random_layers import random_activations, random_network
 
 
 def test_every_board_has_a_result():
@@ -13,8 +17,16 @@ def test_every_board_has_a_result():
         assert all(clock["achieved"] > 0 for clock in result["fmax"].values())
 
 
-def test_the_demo_reads_the_ulx3s_result():
+def test_the_demo_times_a_network_on_the_ulx3s_build(rng, seed):
+    """The demo's board time: the network re-encoded for the build's own configuration, its
+    cycles by the cycle model, divided by that build's routed Fmax."""
     result = load_result("ulx3s-85f")
-    fmax, kind = _ecp5_fmax()
-    assert fmax == result["fmax_mhz"]
-    assert kind.startswith(f"{result['n_pes']}-PE build")
+    config = EIEConfig.from_dict(result["config"])
+    small = config.replace(n_pes=4, act_depth=64)
+    image = encode_network(small, random_network(rng, small, [40, 60, 10], [0.2, 0.3]))
+    inputs = [random_activations(rng, small, 40, 0.5) for _ in range(3)]
+    timed = board_time(image, inputs)
+    on_board = encode_network(config, image.decode())
+    cycles = sum(job_timing(on_board, x).total for x in inputs) / 3
+    assert timed["n_pes"] == result["n_pes"] and timed["cycles"] == cycles, f"seed={seed}"
+    assert timed["us"] == cycles / result["fmax_mhz"]

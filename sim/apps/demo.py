@@ -127,7 +127,7 @@ def run_demo(args):
     rtl_acc = float(np.mean(rtl.argmax(axis=1) == y_test))
     golden_acc = float(np.mean(expected.argmax(axis=1) == y_test))
     bound = np.array([sum(layer.bound for layer in t.layers) for t in timings])
-    fmax, fmax_kind = _ecp5_fmax()
+    board = board_time(image, x_fixed)
     summary = {
         "float_accuracy": acc["float_test"], "compressed_pytorch_accuracy":
             acc["compressed_pytorch_test"], "golden_accuracy": acc["compressed_golden_test"],
@@ -140,8 +140,7 @@ def run_demo(args):
         "cycles_per_inference_mean": float(cycles.mean()),
         "load_efficiency": float(bound.sum() / cycles.sum()),
         "us_per_inference_800mhz": float(cycles.mean() / PAPER_CLOCK_HZ * 1e6),
-        "ecp5_fmax_mhz": fmax, "ecp5_fmax_kind": fmax_kind,
-        "us_per_inference_ecp5": float(cycles.mean() / fmax) if fmax else None,
+        "ecp5": board,
         "cycles_vs_pes": scaling, "backend": args.backend, "rtl_wall_s": t_rtl,
         "total_wall_s": time.perf_counter() - started,
     }
@@ -150,24 +149,35 @@ def run_demo(args):
     return 0 if mismatches == 0 and cycle_mismatches == 0 and not summary["rtl_errors"] else 1
 
 
-def _ecp5_fmax():
-    """``(MHz, what it is)`` of the committed ULX3S build result, or ``(None, None)``."""
+def board_time(image, inputs, board="ulx3s-85f"):
+    """The time per inference of ``image`` on ``board``'s checked-in build: the network
+    encoded for that build's configuration, the cycle model's mean cycles over ``inputs``
+    (fixed point) and the build's routed Fmax. ``None`` without a result or if the network
+    does not fit the board."""
     from boards.results import load_result
+    from eie_hw.image import ImageError
 
+    result = load_result(board)
+    if not result or "fmax_mhz" not in result:
+        return None
+    config = EIEConfig.from_dict(result["config"])
     try:
-        result = load_result("ulx3s-85f")
-        return float(result["fmax_mhz"]), (f"{result['n_pes']}-PE build, nextpnr-ecp5 "
-                                           f"{result['status']} at "
-                                           f"{result['constraint_mhz']:g} MHz")
-    except (TypeError, KeyError, ValueError):
-        return None, None
+        encoded = encode_network(config, image.decode())
+    except ImageError:
+        return None
+    golden = GoldenModel(encoded)
+    cycles = float(np.mean([job_timing(encoded, x, golden).total for x in inputs]))
+    return {"board": board, "n_pes": config.n_pes, "cycles": cycles,
+            "fmax_mhz": result["fmax_mhz"], "us": cycles / result["fmax_mhz"],
+            "how": f"nextpnr-ecp5 {result['status']} at {result['constraint_mhz']:g} MHz"}
 
 
 def _print_summary(s, out):
     pct = lambda v: f"{100 * v:.2f} %"  # noqa: E731 (a local formatting shorthand)
-    ecp5 = (f"{s['us_per_inference_ecp5']:.1f} µs at the ECP5 build's {s['ecp5_fmax_mhz']:.0f} MHz"
-            f"\n               ({s['ecp5_fmax_kind']})"
-            if s["ecp5_fmax_mhz"] else "no ECP5 build result (eie build --board ulx3s-85f)")
+    b = s["ecp5"]
+    ecp5 = (f"{b['us']:.1f} µs on the ULX3S build\n               ({b['n_pes']} PEs: "
+            f"{b['cycles']:.0f} cycles at {b['fmax_mhz']:.1f} MHz, {b['how']})" if b else
+            "no ULX3S build result that holds the network (eie build --board ulx3s-85f)")
     verdict = "bit-exact" if s["rtl_golden_mismatches"] == 0 else \
         f"{s['rtl_golden_mismatches']} MISMATCHES"
     print(f"""
