@@ -77,7 +77,7 @@ class BatchResult:
 class HostPort(abc.ABC):
     """What a session needs of a device. Implementations: ``AmaranthHostPort``
     (:mod:`sim.verify.amaranth_host`), ``CocotbHostPort`` (:mod:`sim.verify.cocotb_bench.tb`),
-    ``FramePort`` (:mod:`boards.host`).
+    ``EIEDevice`` (:mod:`boards.host`).
 
     Members
     -------
