@@ -77,6 +77,7 @@ def test_report(model, rng):
     entries = [sum(counts) for counts in report["pe_entries"].values()]
     assert entries == [int(layer.entry_counts.sum()) for layer in model.image.layers]
     assert report["compression"]["entries"] == sum(entries)
+    assert report["compression"]["ratio"] > report["compression"]["ratio_with_pointers"] > 1
     assert report["cycles"]["per_input"] == model.cycles(x).tolist()
     assert 0 < report["cycles"]["load_efficiency"] <= 1
 
