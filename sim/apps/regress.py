@@ -59,9 +59,12 @@ def _run_native(args, config):
     return summary, built.seconds, built.directory, time.perf_counter() - t0
 
 
-def run_regress(args, out=sys.stdout):
+def run_regress(args, out=None):
+    """Run the regression that ``args`` describe and print its report to ``out`` (default:
+    the current ``sys.stdout``); 0 if every job passed, 1 if one failed, 2 for bad options."""
     from sim.verify.configs import small_config
 
+    out = out or sys.stdout
     config = small_config(args.pes, args.fifo)
     if args.engine == "cocotb" and args.workers != 1:
         print("eie regress: --workers applies to the native engine only", file=out)
