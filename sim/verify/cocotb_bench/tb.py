@@ -27,15 +27,12 @@ from cocotb.triggers import (
 
 from eie_hw.host.session import HostPort, HostSession, JobStatus
 from eie_hw.host.words import encode_read, encode_write, output_requests
+from sim.verify.scoreboard import JobFailure, Scoreboard
 
 __all__ = ["TB", "StreamSource", "StreamSink", "CocotbHostPort", "Scoreboard", "no_pauses",
            "random_pauses", "JobFailure"]
 
 PERIOD_NS = 10
-
-
-class JobFailure(AssertionError):
-    """A job's outputs, cycle count or status differ from the models."""
 
 
 def no_pauses():
@@ -168,56 +165,6 @@ class StreamSink:
                 value = self._payload.value
                 self.received += 1
                 self._callback(value.to_signed() if self._signed else value.to_unsigned())
-
-
-class Scoreboard:
-    """Compares what the RTL returned with the models: the read-back outputs with the golden
-    model's, in order, bit for bit, and ``cycles`` / ``broadcasts`` / ``stalls`` / ``error``
-    with the cycle model. Mismatches are collected, not raised where they are found, so a job
-    reports all of them (the first few in detail)."""
-
-    def __init__(self, log):
-        self.log = log
-        self.errors = []
-        self.matched = 0
-
-    def check_outputs(self, tag, values, expected, places):
-        """``values``: the RTL's outputs (physical order) read from ``places`` ``(pe, addr)``."""
-        if len(values) != len(expected):
-            self.errors.append(f"{tag}: {len(values)} outputs read, {len(expected)} expected")
-            return
-        for i, (value, want, (pe, addr)) in enumerate(zip(values, expected, places,
-                                                          strict=True)):
-            if int(value) != int(want):
-                self.errors.append(f"{tag}: output {i} (PE {pe} addr {addr}) is {int(value)}, "
-                                   f"golden model {int(want)}")
-            else:
-                self.matched += 1
-
-    def unexpected(self, value):
-        self.errors.append(f"unexpected output {value} (nothing was requested)")
-
-    def check_status(self, tag, status, timing):
-        """``status``: the RTL's :class:`~eie_hw.host.session.JobStatus` at ``done``;
-        ``timing``: the cycle model's :class:`~sim.models.timing_result.JobTiming`."""
-        if status.error:
-            self.errors.append(f"{tag}: error flags {status.error}")
-        if status.busy:
-            self.errors.append(f"{tag}: busy after done")
-        model = {"cycles": timing.total,
-                 "broadcasts": sum(layer.broadcasts for layer in timing.layers),
-                 "stalls": sum(layer.broadcast_stalls for layer in timing.layers)}
-        for name, want in model.items():
-            got = getattr(status, name)
-            if got is not None and got != want:
-                self.errors.append(f"{tag}: RTL {name} = {got}, cycle model {want}")
-
-    def raise_errors(self, context=""):
-        if self.errors:
-            errors, self.errors = self.errors, []
-            shown = "\n  ".join(errors[:12])
-            more = f"\n  … and {len(errors) - 12} more" if len(errors) > 12 else ""
-            raise JobFailure(f"{context}{len(errors)} mismatch(es):\n  {shown}{more}")
 
 
 class CocotbHostPort(HostPort):
