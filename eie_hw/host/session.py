@@ -76,8 +76,8 @@ class BatchResult:
 
 class HostPort(abc.ABC):
     """What a session needs of a device. Implementations: ``AmaranthHostPort``
-    (:mod:`sim.verify.amaranth_host`), ``CocotbHostPort`` (:mod:`sim.verify.cocotb_bench.tb`),
-    ``EIEDevice`` (:mod:`boards.host`).
+    (:mod:`sim.verify.amaranth_host`), ``NativeHostPort`` (:mod:`sim.verify.native.port`),
+    ``CocotbHostPort`` (:mod:`sim.verify.cocotb_bench.tb`), ``EIEDevice`` (:mod:`boards.host`).
 
     Members
     -------

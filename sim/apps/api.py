@@ -129,10 +129,12 @@ class EIEModel:
         return np.array([job_timing(self._image, v, self._golden).total for v in fixed])
 
     def simulate(self, x, backend="amaranth", *, check=True, progress=None):
-        """``x`` through the RTL on ``backend`` (``"amaranth"``, ``"verilator"``,
-        ``"icarus"``): a :class:`~eie_hw.host.session.BatchResult` (fixed-point outputs in row
-        order, cycles). With ``check`` the outputs must equal the golden model's bit for bit
-        and the cycles the cycle model's; a difference raises ``RuntimeError``."""
+        """``x`` through the RTL on ``backend`` (:data:`sim.verify.backends.BACKENDS`:
+        ``"amaranth"``, ``"native"`` — the exported Verilog Verilated with a compiled harness —,
+        ``"verilator"`` or ``"icarus"`` under cocotb): a
+        :class:`~eie_hw.host.session.BatchResult` (fixed-point outputs in row order, cycles).
+        With ``check`` the outputs must equal the golden model's bit for bit and the cycles
+        the cycle model's; a difference raises ``RuntimeError``."""
         fixed = np.atleast_2d(self.to_fixed(x))
         result = simulate_rtl(self._image, fixed, backend, progress=progress)
         if check:
