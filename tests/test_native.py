@@ -187,6 +187,33 @@ def test_two_workers_merge_to_one_workers_report(seed):
     assert _behaviour(two) == _behaviour(one)
 
 
+def test_a_local_dask_cluster_merges_to_one_workers_report(seed):
+    """The shards on a two-worker local Dask cluster give one worker's report."""
+    from sim.verify.native.regress import run_seeds
+
+    seeds = range(seed % 1000, seed % 1000 + 12)
+    one, _ = run_seeds(CONFIGS[4], seeds, workers=1)
+    cluster, _ = run_seeds(CONFIGS[4], seeds, workers=2, scheduler="local",
+                           log=lambda message: None)
+    assert one["passed"] == 12
+    assert _behaviour(cluster) == _behaviour(one)
+
+
+def test_a_scheduler_address_reaches_its_workers(seed):
+    """``scheduler`` as an address: a running two-worker cluster on the loopback interface."""
+    from distributed import LocalCluster
+
+    from sim.verify.native.regress import run_seeds
+
+    seeds = range(seed % 1000, seed % 1000 + 6)
+    one, _ = run_seeds(CONFIGS[4], seeds, workers=1)
+    with LocalCluster(n_workers=2, threads_per_worker=1, host="127.0.0.1",
+                      dashboard_address=None) as cluster:
+        remote, _ = run_seeds(CONFIGS[4], seeds, scheduler=cluster.scheduler_address,
+                              log=lambda message: None)
+    assert _behaviour(remote) == _behaviour(one)
+
+
 def test_a_missing_tool_is_named(monkeypatch):
     from sim.verify.native import NativeBuildError, build
 

@@ -55,7 +55,7 @@ def _run_native(args, config):
 
     t0 = time.perf_counter()
     summary, built = run_seeds(config, range(args.seed, args.seed + args.count),
-                               workers=args.workers)
+                               workers=args.workers, scheduler=args.scheduler)
     return summary, built.seconds, built.directory, time.perf_counter() - t0
 
 
@@ -66,8 +66,9 @@ def run_regress(args, out=None):
 
     out = out or sys.stdout
     config = small_config(args.pes, args.fifo)
-    if args.engine == "cocotb" and args.workers != 1:
-        print("eie regress: --workers applies to the native engine only", file=out)
+    if args.engine == "cocotb" and (args.workers != 1 or args.scheduler):
+        print("eie regress: --workers and --scheduler apply to the native engine only",
+              file=out)
         return 2
     t1 = time.perf_counter()
     if args.engine == "native":
@@ -82,7 +83,8 @@ def run_regress(args, out=None):
     cycles_per_s = summary["sim_cycles"] / summary["wall_s"] if summary["wall_s"] else 0.0
     engine_s = summary.get("engine_s")
     result = {"engine": args.engine, "backend": args.backend if args.engine == "cocotb" else None,
-              "workers": args.workers, "n_pes": args.pes, "fifo_depth": args.fifo,
+              "workers": args.workers, "scheduler": args.scheduler,
+              "n_pes": args.pes, "fifo_depth": args.fifo,
               "seed": args.seed, "count": summary["count"], "passed": summary["passed"],
               "failed": len(failed), "sim_cycles": summary["sim_cycles"],
               "sim_wall_s": summary["wall_s"], "cycles_per_s": cycles_per_s,
@@ -105,7 +107,12 @@ def _print(result, summary, args, where, failed, out):
           f"{result['failed']} failed of {result['count']} (seeds {args.seed}…"
           f"{args.seed + args.count - 1})", file=out)
     plural = "s" if args.workers > 1 else ""
-    workers = f" on {args.workers} worker{plural}" if args.engine == "native" else ""
+    if args.engine != "native":
+        workers = ""
+    elif args.scheduler not in (None, "local"):
+        workers = f" on the Dask cluster at {args.scheduler}"
+    else:
+        workers = f" on {args.workers} {'Dask ' if args.scheduler else ''}worker{plural}"
     print(f"  {summary['sim_cycles']} cycles in {summary['wall_s']:.1f} s{workers} "
           f"(stimulus, models and simulation): {result['cycles_per_s']:,.0f} cycles/s; "
           f"build {result['build_s']:.1f} s, run {result['run_s']:.1f} s", file=out)
@@ -142,7 +149,12 @@ def add_parser(subparsers):
     p.add_argument("--backend", choices=("verilator", "icarus"), default="verilator",
                    help="simulator of the cocotb engine (default verilator)")
     p.add_argument("--workers", type=cli_args.positive_int, default=1,
-                   help="local processes of the native engine, sharing one build (default 1)")
+                   help="local processes of the native engine, sharing one build (default 1); "
+                        "with --scheduler local, the local Dask cluster's workers")
+    p.add_argument("--scheduler", metavar="ADDRESS", default=None,
+                   help="run the native engine's shards on a Dask cluster: 'local' (a local "
+                        "cluster of --workers processes) or a scheduler address such as "
+                        "tcp://host:8786")
     p.add_argument("--seed", type=cli_args.nonnegative_int, default=1,
                    help="first seed (default 1)")
     p.add_argument("--no-pauses", dest="pauses", action="store_false",

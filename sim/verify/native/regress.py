@@ -1,6 +1,6 @@
 """The random regression on the native engine: the jobs of ``random_job(config, seed)`` for
 a list of seeds on one build, each through the host session and checked by the scoreboard,
-on one process or sharded over several.
+on one process, sharded over local processes, or over the workers of a Dask cluster.
 
 The summary is the one the cocotb bench's ``test_regress`` writes (``count``, ``passed``,
 ``sim_cycles``, ``wall_s``, ``cases``) plus ``engine_s``, the time spent inside the compiled
@@ -58,12 +58,17 @@ def _run_shard(config_dict, seeds):
     return _summary(cases, time.perf_counter() - start, bench.array.seconds)
 
 
-def run_seeds(config, seeds, *, workers=1, log=print):
+def run_seeds(config, seeds, *, workers=1, scheduler=None, log=print):
     """The regression of ``seeds`` on the native engine of ``config``: a summary (see the
     module's docstring). The engine is built (or found in the cache) once, here; with
     ``workers > 1`` the seeds are dealt round-robin to that many processes, each running its
     share on its own array of the same build, and the summaries merged (cases in seed order,
     ``engine_s`` summed, ``wall_s`` the elapsed time of the whole run).
+
+    With ``scheduler`` the shards run on a Dask cluster instead (:func:`_run_on_dask`):
+    ``"local"`` starts a local cluster of ``workers`` processes; any other value is the address
+    of a running scheduler (``tcp://host:8786``), whose workers each need the project and its
+    build tools (they build the engine of ``config`` once per machine, from the same cache).
 
     Returns ``(summary, build)``.
 
@@ -79,7 +84,9 @@ def run_seeds(config, seeds, *, workers=1, log=print):
         raise ValueError("every seed may appear only once")
     built = build_native(config, log=log)
     start = time.perf_counter()
-    if workers == 1 or len(seeds) <= 1:
+    if scheduler is not None:
+        shards = _run_on_dask(scheduler, workers, config.to_dict(), seeds, log)
+    elif workers == 1 or len(seeds) <= 1:
         shards = [_run_shard(config.to_dict(), seeds)]
     else:
         parts = [seeds[i::workers] for i in range(workers)]
@@ -88,3 +95,28 @@ def run_seeds(config, seeds, *, workers=1, log=print):
     wall = time.perf_counter() - start
     cases = [case for shard in shards for case in shard["cases"]]
     return _summary(cases, wall, sum(shard["engine_s"] for shard in shards)), built
+
+
+def _run_on_dask(scheduler, workers, config_dict, seeds, log):
+    """The shard summaries of ``seeds`` on a Dask cluster: ``"local"`` (a ``LocalCluster`` of
+    ``workers`` single-threaded processes, closed afterwards) or a scheduler's address; the
+    seeds are dealt round-robin to as many shards as the cluster has workers."""
+    from distributed import Client, LocalCluster
+
+    cluster = None
+    if scheduler == "local":
+        cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
+                               dashboard_address=None)
+        client = Client(cluster)
+    else:
+        client = Client(scheduler, timeout=30)
+    try:
+        n = max(1, len(client.scheduler_info()["workers"]))
+        log(f"dask: {n} worker(s) at {client.scheduler.address}")
+        parts = [part for part in (seeds[i::n] for i in range(n)) if part]
+        futures = client.map(_run_shard, [config_dict] * len(parts), parts, pure=False)
+        return client.gather(futures)
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()
