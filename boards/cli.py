@@ -10,7 +10,7 @@ import numpy as np
 
 from eie_hw import cli_args
 from eie_hw.config import EIEConfig
-from eie_hw.fixedpoint import act_to_fixed
+from eie_hw.fixedpoint import as_act_fixed
 from eie_hw.image.network import describe_capacity
 
 from .boards import BOARDS, get_board
@@ -222,18 +222,6 @@ def _check_run_options(args):
         raise ValueError(f"{given} needs {needs}")
 
 
-def _fixed_inputs(config, x, option):
-    """Integer inputs are fixed point already and must fit an activation; floats are
-    converted."""
-    if not np.issubdtype(x.dtype, np.integer):
-        return act_to_fixed(config, x, what=option)
-    if x.min() < config.act_min or x.max() > config.act_max:
-        raise ValueError(f"{option}: fixed-point inputs must lie in {config.act_min}…"
-                         f"{config.act_max} ({config.act_width}-bit activations), not "
-                         f"{x.min()}…{x.max()}")
-    return x.astype(np.int64)
-
-
 def cmd_run(args):
     """Run every input of ``--input`` (one, or a batch with one input per row) on the device;
     print the outputs and each input's cycle count and error flags. Exit status 1 if any run
@@ -251,7 +239,7 @@ def cmd_run(args):
             image = encode_network(config, image.decode())      # ImageError if it won't fit
             print(f"image re-encoded for {args.board} ({config.n_pes} PEs)")
     batch, single = cli_args.load_inputs(args.input, image.n_inputs, "--input")
-    batch = _fixed_inputs(image.config, batch, f"--input {args.input}")
+    batch = as_act_fixed(image.config, batch, what=f"--input {args.input}")
     if args.sim:
         transport = SimulationTransport(image.config, uart=args.uart)
     else:

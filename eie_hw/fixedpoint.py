@@ -14,7 +14,7 @@ These functions are the numeric definition the golden model uses and the RTL imp
 import numpy as np
 
 __all__ = ["saturate", "round_shift", "to_fixed", "from_fixed", "choose_frac_bits",
-           "act_to_fixed", "act_from_fixed"]
+           "act_to_fixed", "act_from_fixed", "check_act_fixed", "as_act_fixed"]
 
 
 def saturate(x, width):
@@ -70,3 +70,27 @@ def act_to_fixed(config, x, *, what="activations"):
 def act_from_fixed(config, x):
     """Activation fixed point → floats."""
     return from_fixed(x, config.act_frac_bits)
+
+
+def check_act_fixed(config, x, *, what="inputs"):
+    """``x`` as ``int64`` if it holds activations in the configuration's fixed point: a
+    ``TypeError`` if it does not hold integers, a ``ValueError`` naming ``what`` if a value does
+    not fit ``act_width`` bits (never wrapped)."""
+    x = np.asarray(x)
+    if not np.issubdtype(x.dtype, np.integer):
+        raise TypeError(f"{what} must be fixed-point integers, not {x.dtype}; convert with "
+                        f"eie_hw.fixedpoint.act_to_fixed")
+    if x.size and (x.min() < config.act_min or x.max() > config.act_max):
+        raise ValueError(f"{what}: fixed-point inputs must lie in {config.act_min}…"
+                         f"{config.act_max} ({config.act_width}-bit activations), not "
+                         f"{x.min()}…{x.max()}")
+    return x.astype(np.int64)
+
+
+def as_act_fixed(config, x, *, what="inputs"):
+    """Inputs a user hands over: integers are fixed point already (:func:`check_act_fixed`),
+    floats are converted (:func:`act_to_fixed`)."""
+    x = np.asarray(x)
+    if np.issubdtype(x.dtype, np.integer):
+        return check_act_fixed(config, x, what=what)
+    return act_to_fixed(config, x, what=what)

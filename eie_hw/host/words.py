@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from eie_hw.fixedpoint import check_act_fixed
 from eie_hw.protocol import Space, pack, pack_layer_entry, read_req_layout, write_layout
 
 __all__ = ["Write", "layer_table", "input_slots", "image_writes", "input_writes", "start_write",
@@ -41,17 +42,12 @@ def input_slots(config, x):
     ``(n_pes, slots)`` array: activation ``j`` at PE ``j % n_pes``, slot ``j // n_pes``; the
     last slot is zero-padded.
 
-    Raises ``ValueError`` if ``x`` is not a vector of integers within ``act_width`` bits or
-    does not fit ``act_depth`` slots."""
-    x = np.asarray(x)
+    Raises ``TypeError`` / ``ValueError`` (:func:`eie_hw.fixedpoint.check_act_fixed`) unless
+    ``x`` holds integers within ``act_width`` bits, ``ValueError`` if it is not a vector or does
+    not fit ``act_depth`` slots."""
+    x = check_act_fixed(config, x, what="an input")
     if x.ndim != 1:
         raise ValueError(f"an input must be a vector, not an array of shape {x.shape}")
-    if x.dtype.kind not in "iu":
-        raise ValueError(f"an input must hold fixed-point integers, not {x.dtype}")
-    x = x.astype(np.int64)
-    if x.size and (x.min() < config.act_min or x.max() > config.act_max):
-        raise ValueError(f"input values must lie in {config.act_min} … {config.act_max} "
-                         f"(act_width {config.act_width}), not {x.min()} … {x.max()}")
     n = config.n_pes
     slots = -(-len(x) // n)
     if slots > config.act_depth:

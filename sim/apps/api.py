@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-from eie_hw.fixedpoint import act_from_fixed, act_to_fixed
+from eie_hw.fixedpoint import act_from_fixed, as_act_fixed
 from eie_hw.image import ImageError, encode_network, load_image, save_image
 from sim.models.cycle_model import job_timing
 from sim.models.golden import GoldenModel
@@ -102,11 +102,9 @@ class EIEModel:
         return self._golden
 
     def to_fixed(self, x):
-        """``x`` in the activation fixed point (unchanged if it already holds integers)."""
-        x = np.asarray(x)
-        if np.issubdtype(x.dtype, np.integer):
-            return x.astype(np.int64)
-        return act_to_fixed(self.config, x, what="inputs")
+        """``x`` in the activation fixed point (:func:`eie_hw.fixedpoint.as_act_fixed`:
+        integers are taken as fixed point and checked, floats converted)."""
+        return as_act_fixed(self.config, x)
 
     def to_float(self, y):
         """Fixed-point activations as floats."""
