@@ -155,18 +155,29 @@ def control_layout(config):
         # row counter of INIT / WRITEBACK (it runs past the last row while pipelines drain)
         "r": _bits(config.act_depth + max(INIT_LATENCY, WRITEBACK_LATENCY)),
         "rows": lay["rows"].shape,       # the running layer's ...
-        "ptr_base": lay["ptr_base"].shape,
         "w_frac": lay["w_frac"].shape,
         "relu": 1,
         "init_rows": lay["rows"].shape,  # the layer whose biases are being loaded
         "init_bias_base": lay["bias_base"].shape,
         "init_w_frac": lay["w_frac"].shape,
         "layer": max(1, ceil_log2(config.max_layers)),
-        "scan_en": 1,                    # read slot scan_slot of the source bank
+        # The slot scan (eie_hw/rtl/slot_scan.py): every source bank reads slot scan_slot in
+        # every cycle of COMPUTE; slot_write marks the cycle its registered data is a slot to
+        # keep in the slot buffer, slot_take the cycle after the CCU made the buffer's oldest
+        # slot current.
         "scan_slot": _bits(config.act_depth),
-        "push": 1,                       # broadcast (push_value, push_column) to every queue
-        "push_value": signed(config.act_width),
-        "push_column": column_bits(config),
+        "slot_write": 1,
+        "slot_take": 1,
+        # The winner register: a push decided in the previous cycle (the queues count it).
+        "pushed": 1,
+        # The broadcast register: column ``j`` and its value; every PE reads its pointers at
+        # pointer address ``a = ptr_base + j`` (even bank row ``(a + 1) // 2``, odd bank row
+        # ``a // 2``; ``odd`` is ``a % 2``).
+        "bcast": 1,
+        "bcast_value": signed(config.act_width),
+        "bcast_even_row": _bits(config.ptr_depth // 2 - 1),
+        "bcast_odd_row": _bits(config.ptr_depth // 2 - 1),
+        "bcast_odd": 1,
     })
 
 

@@ -1,22 +1,46 @@
 """Cycle-level constants of the microarchitecture (docs/microarchitecture.md).
 
-The RTL and the cycle models both take these from here; change them together.
+The RTL and the cycle models both take these from here; change them together. Every block-RAM
+read is registered in the fabric before any logic uses it: an address presented in cycle ``t``
+gives data in a register in ``t + 2`` (``MEMORY_LATENCY``).
 """
 
-__all__ = ["ARITH_LATENCY", "BROADCAST_LATENCY", "INIT_LATENCY", "WRITEBACK_LATENCY",
-           "init_cycles", "writeback_cycles"]
+__all__ = ["ARITH_LATENCY", "BROADCAST_LATENCY", "INIT_LATENCY", "MEMORY_LATENCY",
+           "POINTER_LATENCY", "QUEUE_LATENCY", "SCAN_AHEAD", "SCAN_LATENCY",
+           "WRITEBACK_LATENCY", "init_cycles", "writeback_cycles"]
+
+#: Cycles from a block-RAM read address to its data in a fabric register (the memory's
+#: synchronous read, then one register before any logic).
+MEMORY_LATENCY = 2
+
+#: Cycles from a slot read of the source banks (cycle ``t``) to the cycle its non-zero flags
+#: can become the CCU's current slot: the data is registered in ``t + 2`` and written to the
+#: slot buffer, which presents it from ``t + 3``.
+SCAN_LATENCY = MEMORY_LATENCY + 1
+
+#: Slots the scan reads ahead: a slot holds a place in the slot buffer from its read to the
+#: cycle it becomes current. Four places keep one all-zero slot per cycle flowing.
+SCAN_AHEAD = 4
+
+#: Cycles from the CCU's push decision (cycle ``t``) to the broadcast register that drives
+#: every PE's pointer-bank address (``t + 2``): ``t + 1`` registers the winner, ``t + 2`` its
+#: value, column and pointer rows.
+BROADCAST_LATENCY = 2
+
+#: Cycles from the broadcast register (``u``) to the registered pointers ``p[j]``, ``p[j + 1]``
+#: in a PE (``u + 2``); in that cycle a non-empty column is written into the queue and an
+#: empty one dropped.
+POINTER_LATENCY = MEMORY_LATENCY
+
+#: Cycles from the push decision to the first cycle the column can be taken from the queue:
+#: an item pushed in ``t`` is the queue's head from ``t + QUEUE_LATENCY`` at the earliest.
+QUEUE_LATENCY = BROADCAST_LATENCY + POINTER_LATENCY + 1
 
 #: Cycles from the cycle a PE issues an entry (sparse-matrix read) to the cycle its accumulator
-#: write happens, inclusive of the latter: entry issued in cycle ``t`` is written in ``t + 4``.
-#: Stages: t read spmat word; t+1 select entry, accumulate row address, read codebook;
-#: t+2 multiply, read accumulator; t+3 add (with bypass); t+4 write.
-ARITH_LATENCY = 4
-
-#: Cycles from the CCU's broadcast decision to the queues' write: the CCU registers the
-#: winner's value and column (the broadcast register) and every queue writes it the next cycle,
-#: so an item pushed in cycle ``t`` can be popped in ``t + BROADCAST_LATENCY + 1`` at the
-#: earliest. The RTL has one broadcast register; a queue counts the item in flight as held.
-BROADCAST_LATENCY = 1
+#: write happens: entry issued in cycle ``t`` is written in ``t + 6``. Stages: t spmat read;
+#: t+1 word registered; t+2 select entry, row address, codebook read; t+3 codebook value
+#: registered, accumulator read; t+4 multiply; t+5 add (with bypass); t+6 write.
+ARITH_LATENCY = 6
 
 #: Cycles from a bias read (row ``r`` in cycle ``r``) to its accumulator write:
 #: r+1 register the bias word; r+2 write ``acc[r] = bias << w_frac``.

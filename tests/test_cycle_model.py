@@ -4,7 +4,13 @@ import numpy as np
 import pytest
 
 from eie_hw.config import EIEConfig
-from eie_hw.timing import ARITH_LATENCY, BROADCAST_LATENCY
+from eie_hw.timing import (
+    ARITH_LATENCY,
+    BROADCAST_LATENCY,
+    POINTER_LATENCY,
+    QUEUE_LATENCY,
+    SCAN_LATENCY,
+)
 from sim.models.cycle_model import job_timing, layer_timing
 from sim.models.cycle_reference import reference_layer_timing
 
@@ -30,19 +36,32 @@ def test_fast_equals_reference(rng, seed, n_pes, depth):
 
 
 def test_single_column_by_hand():
-    """One PE, one column of n entries: slot read in cycle 0, broadcast in 1, queue write in
-    2 (the broadcast register), pop in 3, pointers in 4, entries in 4 … n + 3, last write in
-    n + 3 + L, done one cycle later."""
-    assert BROADCAST_LATENCY == 1, "the cycles below are counted for one broadcast register"
+    """One PE, one column of n entries: slot read in cycle 0, current from SCAN_LATENCY (3),
+    pushed in 4, the queue's head from 4 + QUEUE_LATENCY (9), entries in 9 … n + 8, last
+    accumulator write in n + 8 + ARITH_LATENCY, done one cycle later; COMPUTE ends with the
+    done cycle."""
     config = EIEConfig(n_pes=1)
     for n in (1, 5):
         timing = layer_timing(config, np.array([[n]]), np.array([1]), 3)
-        assert timing.compute == n + 3 + ARITH_LATENCY + 1 + 1
+        push = SCAN_LATENCY + 1
+        last_entry = push + QUEUE_LATENCY + n - 1
+        assert timing.compute == last_entry + ARITH_LATENCY + 1 + 1
         assert reference_layer_timing(config, np.array([[n]]), np.array([1]), 3).compute \
             == timing.compute
         # INIT: 3 bias reads in cycles 0-2, the last accumulator write in 4.
         # WRITEBACK: 3 accumulator reads in cycles 0-2, the last activation write in 5.
         assert (timing.init, timing.writeback) == (5, 6)
+
+
+def test_empty_column_is_dropped_at_the_pointers():
+    """A column without entries in the PE is dropped when its pointers are registered
+    (BROADCAST_LATENCY + POINTER_LATENCY after the push): COMPUTE ends the cycle after."""
+    config = EIEConfig(n_pes=1)
+    timing = layer_timing(config, np.array([[0]]), np.array([1]), 1)
+    push = SCAN_LATENCY + 1
+    assert timing.compute == push + BROADCAST_LATENCY + POINTER_LATENCY + 1 + 1
+    assert reference_layer_timing(config, np.array([[0]]), np.array([1]), 1).compute \
+        == timing.compute
 
 
 def test_writeback_loads_the_next_layers_biases():
@@ -59,20 +78,26 @@ def test_writeback_loads_the_next_layers_biases():
 
 
 def test_no_nonzero_input_scans_every_slot():
+    """Slot s (read in cycle s) is current in SCAN_LATENCY + s, one all-zero slot per cycle;
+    the scan is exhausted the cycle after the last, which ends COMPUTE."""
     config = EIEConfig(n_pes=4)
     timing = layer_timing(config, np.ones((4, 10), dtype=int), np.zeros(10), 2)
-    assert timing.compute == 3 + 2 and timing.broadcasts == 0
+    slots = 3
+    assert timing.compute == slots + SCAN_LATENCY + 1 and timing.broadcasts == 0
+    ref = reference_layer_timing(config, np.ones((4, 10), dtype=int), np.zeros(10), 2)
+    assert ref.compute == timing.compute
 
 
-def test_depth_one_broadcasts_every_third_cycle():
-    """A queue of depth 1 accepts every third cycle: push decided in t, written by the
-    broadcast register in t + 1 (the queue counts it as held from t), popped in t + 2, so the
-    next push waits for t + 3."""
-    assert BROADCAST_LATENCY == 1
+def test_depth_one_broadcasts_once_per_drop():
+    """A queue of depth 1 holds one item from its push (t) to its release: an empty column is
+    dropped in t + BROADCAST_LATENCY + POINTER_LATENCY, so the next push waits one cycle
+    more."""
     config = EIEConfig(n_pes=1, fifo_depth=1)
     n = 40
     timing = layer_timing(config, np.zeros((1, n), dtype=int), np.ones(n), 1)
-    assert timing.broadcast_stalls == 2 * (n - 1)
+    assert timing.broadcast_stalls == (BROADCAST_LATENCY + POINTER_LATENCY) * (n - 1)
+    ref = reference_layer_timing(config, np.zeros((1, n), dtype=int), np.ones(n), 1)
+    assert ref.broadcast_stalls == timing.broadcast_stalls
 
 
 def test_empty_columns_cost_no_entry_slot(rng):

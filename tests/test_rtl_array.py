@@ -77,7 +77,8 @@ def test_long_zero_runs(seed, rng):
 
 
 def test_all_zero_input_and_reuse(seed, rng):
-    """All-zero activations (COMPUTE = S + 2), then two more jobs on the same array."""
+    """All-zero activations (COMPUTE = S + SCAN_LATENCY + 1), then two more jobs on the same
+    array."""
     cfg = small_config(n_pes=4, fifo_depth=2, act_depth=16)
     layers = [random_layer(rng, cfg, 20, 24, 0.3, **RTL_LAYER),
               random_layer(rng, cfg, 9, 20, 0.3, **RTL_LAYER)]

@@ -5,9 +5,10 @@ from amaranth.lib.memory import Memory
 from amaranth.lib.wiring import In, Out
 
 from eie_hw.protocol import control_layout
-from eie_hw.timing import INIT_LATENCY, WRITEBACK_LATENCY
+from eie_hw.timing import INIT_LATENCY, MEMORY_LATENCY, WRITEBACK_LATENCY
 
 from .checks import ConfigComponent
+from .write_port import WritePortSignature
 
 __all__ = ["ActivationUnit", "saturate"]
 
@@ -26,12 +27,14 @@ class ActivationUnit(ConfigComponent):
     * Bias initialisation (``ctrl.init``: INIT, or WRITEBACK with a next layer): in the cycle
       with row counter ``r < init_rows`` read ``bias[init_bias_base + r]``; register it the
       next cycle; write ``acc[r] = bias << init_w_frac`` the cycle after (``INIT_LATENCY``).
-    * WRITEBACK (``ctrl.wb``): in the cycle with ``r < rows`` read ``acc[r]``; register it;
-      round and shift by ``w_frac`` and register; saturate, ReLU and write ``dest[r]`` in
-      cycle ``r + WRITEBACK_LATENCY`` (docs/arithmetic.md). The accumulator read of row
-      ``r`` precedes the bias write of row ``r``, so both run in the same phase.
-    * Slot scan (``ctrl.scan_en``): read slot ``scan_slot`` of the source bank; ``act_data``
-      shows it from the next cycle until the next read.
+    * WRITEBACK (``ctrl.wb``): in the cycle with ``r < rows`` read ``acc[r]``; the arithmetic
+      unit registers it (``acc_data``, two cycles later); round and shift by ``w_frac`` and
+      register; saturate, ReLU and write ``dest[r]`` in cycle ``r + WRITEBACK_LATENCY``
+      (docs/arithmetic.md). The accumulator read of row ``r`` precedes the bias write of row
+      ``r``, so both run in the same phase.
+    * Reads: both banks read ``ctrl.scan_slot`` (the slot scan, in COMPUTE) or the host's
+      address in every cycle; each bank's data is registered, and ``act_data`` is the
+      addressed bank's registered word ``MEMORY_LATENCY`` cycles after the address.
 
     Layer ``l`` reads bank ``l % 2`` and writes bank ``(l + 1) % 2``. The host writes inputs to
     bank 0 and reads either bank.
@@ -45,14 +48,14 @@ class ActivationUnit(ConfigComponent):
     ctrl : In(control_layout)
         The CCU's per-cycle control.
     act_data : Out
-        Data of the last activation read (scan or host).
+        The activation read ``MEMORY_LATENCY`` cycles earlier (scan or host).
     acc_wr_en, acc_wr_addr, acc_wr_data : Out
         INIT's accumulator writes.
     acc_rd_en, acc_rd_addr : Out; acc_data : In
-        WRITEBACK's accumulator reads and their data (one cycle later).
+        WRITEBACK's accumulator reads and their registered data (two cycles later).
     host_rd_en, host_rd_bank, host_rd_addr : In
         Host read of an activation (only while the CCU is idle).
-    act_wr_en, bias_wr_en, wr_addr, wr_data : In
+    act_wr, bias_wr : In(WritePortSignature)
         Host writes of bank 0 and of the bias memory.
     """
 
@@ -71,14 +74,13 @@ class ActivationUnit(ConfigComponent):
             "host_rd_en": In(1),
             "host_rd_bank": In(1),
             "host_rd_addr": In(rows),
-            "act_wr_en": In(1),
-            "bias_wr_en": In(1),
-            "wr_addr": In(range(max(config.act_depth, config.bias_depth))),
-            "wr_data": In(config.act_width),
+            "act_wr": In(WritePortSignature(config.act_depth, config.act_width)),
+            "bias_wr": In(WritePortSignature(config.bias_depth, config.act_width)),
         })
 
     def elaborate(self, platform):
-        assert (INIT_LATENCY, WRITEBACK_LATENCY) == (2, 3), "the stages below implement these"
+        assert (INIT_LATENCY, WRITEBACK_LATENCY, MEMORY_LATENCY) == (2, 3, 2), \
+            "the stages below implement these"
         cfg = self._config
         ctrl = self.ctrl
         m = Module()
@@ -90,14 +92,14 @@ class ActivationUnit(ConfigComponent):
         m.submodules.bias = bias = Memory(shape=signed(cfg.act_width), depth=cfg.bias_depth,
                                           init=[])
         bias_rd, bias_wr = bias.read_port(), bias.write_port()
-        m.d.comb += [bias_wr.en.eq(self.bias_wr_en), bias_wr.addr.eq(self.wr_addr),
-                     bias_wr.data.eq(self.wr_data)]
+        m.d.comb += [bias_wr.en.eq(self.bias_wr.en), bias_wr.addr.eq(self.bias_wr.addr),
+                     bias_wr.data.eq(self.bias_wr.data)]
 
         src = ctrl.layer[0]
 
         # Bias initialisation: read in cycle r, registered in r + 1, written in r + 2.
         init_rd = ctrl.init & (ctrl.r < ctrl.init_rows)
-        m.d.comb += [bias_rd.en.eq(init_rd), bias_rd.addr.eq(ctrl.init_bias_base + ctrl.r)]
+        m.d.comb += bias_rd.addr.eq(ctrl.init_bias_base + ctrl.r)
         init_v1, init_v2 = Signal(), Signal()
         init_row1, init_row2 = Signal(range(cfg.act_depth)), Signal(range(cfg.act_depth))
         bias_q = Signal(signed(cfg.act_width))
@@ -106,8 +108,8 @@ class ActivationUnit(ConfigComponent):
         m.d.comb += [self.acc_wr_en.eq(init_v2), self.acc_wr_addr.eq(init_row2),
                      self.acc_wr_data.eq(bias_q << ctrl.init_w_frac)]
 
-        # WRITEBACK: read in cycle r, registered in r + 1, rounded and shifted in r + 2,
-        # saturated, ReLU'd and written in r + 3.
+        # WRITEBACK: read in cycle r, registered (by the arithmetic unit) in r + 1, rounded and
+        # shifted in r + 2, saturated, ReLU'd and written in r + 3.
         wb_rd = ctrl.wb & (ctrl.r < ctrl.rows)
         m.d.comb += [self.acc_rd_en.eq(wb_rd), self.acc_rd_addr.eq(ctrl.r)]
         wb_v = [Signal(name=f"wb_v{i}") for i in (1, 2, 3)]
@@ -115,34 +117,35 @@ class ActivationUnit(ConfigComponent):
         m.d.sync += [wb_v[0].eq(wb_rd), wb_row[0].eq(ctrl.r)]
         for i in (1, 2):
             m.d.sync += [wb_v[i].eq(wb_v[i - 1]), wb_row[i].eq(wb_row[i - 1])]
-        acc_q = Signal(signed(cfg.acc_width))
-        m.d.sync += acc_q.eq(self.acc_data)
         rounding = Signal(cfg.weight_width)
         m.d.comb += rounding.eq((Const(1, 1) << ctrl.w_frac) >> 1)
         shifted = Signal(signed(cfg.acc_width + 1))
-        m.d.sync += shifted.eq((acc_q + rounding) >> ctrl.w_frac)
+        m.d.sync += shifted.eq((self.acc_data + rounding) >> ctrl.w_frac)
         y = saturate(m, shifted, cfg.act_width)
         result = Signal(signed(cfg.act_width))
         m.d.comb += result.eq(Mux(ctrl.relu & (y < 0), 0, y))
         wb_d, row_d = wb_v[2], wb_row[2]
 
-        # Bank ports: scan / host reads, write-back / host writes.
+        # Bank ports: both banks read the scan's or the host's address in every cycle, and
+        # each bank's data is registered before it is used.
         rd_bank = Mux(self.host_rd_en, self.host_rd_bank, src)
         rd_addr = Mux(self.host_rd_en, self.host_rd_addr, ctrl.scan_slot)
-        rd_en = self.host_rd_en | (ctrl.compute & ctrl.scan_en)
-        bank_d = Signal()
-        with m.If(rd_en):
-            m.d.sync += bank_d.eq(rd_bank)
+        bank1, bank2 = Signal(), Signal()
+        m.d.sync += [bank1.eq(rd_bank), bank2.eq(bank1)]
+        data_q = []
         for b, (rd, wr) in enumerate(banks):
-            m.d.comb += [rd.addr.eq(rd_addr), rd.en.eq(rd_en & (rd_bank == b))]
+            q = Signal(signed(cfg.act_width), name=f"act{b}_q")
+            m.d.sync += q.eq(rd.data)
+            data_q.append(q)
+            m.d.comb += rd.addr.eq(rd_addr)
             wb_here = wb_d & (src != b)
             if b == 0:
                 m.d.comb += [
-                    wr.en.eq(wb_here | self.act_wr_en),
-                    wr.addr.eq(Mux(wb_here, row_d, self.wr_addr)),
-                    wr.data.eq(Mux(wb_here, result, self.wr_data)),
+                    wr.en.eq(wb_here | self.act_wr.en),
+                    wr.addr.eq(Mux(wb_here, row_d, self.act_wr.addr)),
+                    wr.data.eq(Mux(wb_here, result, self.act_wr.data)),
                 ]
             else:
                 m.d.comb += [wr.en.eq(wb_here), wr.addr.eq(row_d), wr.data.eq(result)]
-        m.d.comb += self.act_data.eq(Mux(bank_d, banks[1][0].data, banks[0][0].data))
+        m.d.comb += self.act_data.eq(Mux(bank2, data_q[1], data_q[0]))
         return m

@@ -11,28 +11,33 @@ from eie_hw.protocol import control_layout
 from eie_hw.timing import ARITH_LATENCY
 
 from .checks import ConfigComponent
+from .write_port import WritePortSignature
 
 __all__ = ["ArithmeticUnit"]
 
 
 class ArithmeticUnit(ConfigComponent):
-    """Stages 1-4 of the arithmetic pipeline (docs/microarchitecture.md) and the PE's
+    """Stages 2-6 of the arithmetic pipeline (docs/microarchitecture.md) and the PE's
     ``codebook`` and ``acc`` memories. The addition is exact: ``acc_width`` is at least
     ``EIEConfig.min_acc_width``, so an accumulator cannot overflow (docs/arithmetic.md).
 
     ======= ===========================================================================
     stage   work (entry issued by the stream unit in cycle ``t``)
     ======= ===========================================================================
-    t+1     ``row = z`` (first entry of a column) or ``previous + z + 1``; read codebook
+    t+2     ``row = z`` (first entry of a column) or ``previous + z + 1``; read codebook
             ``layer * codebook_size + index``
-    t+2     ``product = codebook value × activation``; read ``acc[row]``
-    t+3     ``sum = acc + product``, taking the sum of the entry one or two cycles
-            ahead instead of the memory data when it has the same row (bypass)
-    t+4     write ``acc[row] = sum``
+    t+3     codebook word registered; read ``acc[row]``
+    t+4     ``product = codebook value × activation``; compare the row with the rows of
+            the three entries ahead
+    t+5     ``sum = acc + product``, with the sum of the nearest of the three entries ahead
+            that has the same row instead of the memory data (bypass: their writes are
+            not yet, or only just, in the memory the accumulator read saw)
+    t+6     write ``acc[row] = sum``
     ======= ===========================================================================
 
-    It never stalls. Outside COMPUTE the accumulator ports serve INIT and WRITEBACK
-    (``ext_*``), which never overlap with entries in flight.
+    Every block-RAM output (codebook, accumulator) is registered before it is used. The unit
+    never stalls. Outside COMPUTE the accumulator ports serve INIT and WRITEBACK (``ext_*``),
+    which never overlap with entries in flight.
 
     Parameters
     ----------
@@ -41,22 +46,23 @@ class ArithmeticUnit(ConfigComponent):
     Ports
     -----
     in_valid, in_entry, in_first, in_value : In
-        Stage-1 inputs (the stream unit's outputs).
+        Stage-2 inputs (the stream unit's outputs).
     layer : In
         Running layer (selects its codebook).
     busy : Out
-        An entry issued in one of the last ``ARITH_LATENCY`` cycles has not been written yet.
+        An entry of stages 2-6 has not been written yet.
     ext_wr_en, ext_wr_addr, ext_wr_data : In
-        Accumulator write (INIT); has priority over stage 4.
+        Accumulator write (INIT); has priority over stage 6.
     ext_rd_en, ext_rd_addr : In
-        Accumulator read (WRITEBACK); ``acc_data`` holds the word the next cycle.
+        Accumulator read (WRITEBACK); ``acc_data`` holds the word two cycles later.
     acc_data : Out
-    cb_wr_en, cb_wr_addr, cb_wr_data : In
+        The accumulator word read two cycles earlier (registered).
+    codebook_wr : In(WritePortSignature)
         Host write of a codebook entry.
     """
 
     def __init__(self, config):
-        assert ARITH_LATENCY == 4, "the stage list above implements ARITH_LATENCY = 4"
+        assert ARITH_LATENCY == 6, "the stage list above implements ARITH_LATENCY = 6"
         self._config = config
         rows = range(config.act_depth)
         super().__init__({
@@ -72,9 +78,8 @@ class ArithmeticUnit(ConfigComponent):
             "ext_rd_en": In(1),
             "ext_rd_addr": In(rows),
             "acc_data": Out(signed(config.acc_width)),
-            "cb_wr_en": In(1),
-            "cb_wr_addr": In(range(config.max_layers * config.codebook_size)),
-            "cb_wr_data": In(config.weight_width),
+            "codebook_wr": In(WritePortSignature(config.max_layers * config.codebook_size,
+                                                 config.weight_width)),
         })
 
     def elaborate(self, platform):
@@ -86,54 +91,61 @@ class ArithmeticUnit(ConfigComponent):
                                         init=[])
         cb_rd, cb_wr = codebook.read_port(), codebook.write_port()
         acc_rd, acc_wr = acc.read_port(), acc.write_port()
-        m.d.comb += [cb_wr.en.eq(self.cb_wr_en), cb_wr.addr.eq(self.cb_wr_addr),
-                     cb_wr.data.eq(self.cb_wr_data)]
+        m.d.comb += [cb_wr.en.eq(self.codebook_wr.en), cb_wr.addr.eq(self.codebook_wr.addr),
+                     cb_wr.data.eq(self.codebook_wr.data)]
 
         row_bits = ceil_log2(cfg.act_depth) + 1
-        # Stage 1: row address, codebook read.
-        row1 = Signal(row_bits)
+        stages = range(2, 9)
+        valid = {s: Signal(name=f"valid{s}") for s in stages}
+        row = {s: Signal(row_bits, name=f"row{s}") for s in stages}
+        value = {s: Signal(signed(cfg.act_width), name=f"value{s}") for s in (2, 3, 4)}
+        m.d.comb += [valid[2].eq(self.in_valid), value[2].eq(self.in_value)]
+        for s in range(3, 9):
+            m.d.sync += [valid[s].eq(valid[s - 1]), row[s].eq(row[s - 1])]
+        for s in (3, 4):
+            m.d.sync += value[s].eq(value[s - 1])
+
+        # Stage 2: row address, codebook read.
         row_prev = Signal(row_bits)
         z = self.in_entry.zero_run
-        m.d.comb += row1.eq(Mux(self.in_first, z, row_prev + z + 1))
+        m.d.comb += row[2].eq(Mux(self.in_first, z, row_prev + z + 1))
         with m.If(self.in_valid):
-            m.d.sync += row_prev.eq(row1)
-        m.d.comb += [cb_rd.en.eq(self.in_valid),
-                     cb_rd.addr.eq(Cat(self.in_entry.weight_index,
-                                       self.layer)[:len(cb_rd.addr)])]
-        v2, row2 = Signal(), Signal(row_bits)
-        value2 = Signal(signed(cfg.act_width))
-        m.d.sync += [v2.eq(self.in_valid), row2.eq(row1), value2.eq(self.in_value)]
+            m.d.sync += row_prev.eq(row[2])
+        m.d.comb += cb_rd.addr.eq(Cat(self.in_entry.weight_index, self.layer)[:len(cb_rd.addr)])
 
-        # Stage 2: multiply, accumulator read.
-        v3, row3 = Signal(), Signal(row_bits)
-        prod3 = Signal(signed(cfg.product_width))
-        m.d.sync += [v3.eq(v2), row3.eq(row2), prod3.eq(cb_rd.data * value2)]
-        with m.If(self.ext_rd_en):
-            m.d.comb += [acc_rd.addr.eq(self.ext_rd_addr), acc_rd.en.eq(1)]
-        with m.Else():
-            m.d.comb += [acc_rd.addr.eq(row2), acc_rd.en.eq(v2)]
-        m.d.comb += self.acc_data.eq(acc_rd.data)
+        # Stage 3: the codebook word registered; accumulator read (or WRITEBACK's).
+        weight4 = Signal(signed(cfg.weight_width))
+        m.d.sync += weight4.eq(cb_rd.data)
+        m.d.comb += acc_rd.addr.eq(Mux(self.ext_rd_en, self.ext_rd_addr, row[3]))
+        acc_q = Signal(signed(cfg.acc_width))
+        m.d.sync += acc_q.eq(acc_rd.data)
+        m.d.comb += self.acc_data.eq(acc_q)
 
-        # Stage 3: add (cannot overflow) with bypass.
-        v4, row4 = Signal(), Signal(row_bits)
-        sum4 = Signal(signed(cfg.acc_width))
-        v5, row5 = Signal(), Signal(row_bits)
-        sum5 = Signal(signed(cfg.acc_width))
+        # Stage 4: multiply; which entry ahead (1, 2 or 3 cycles) has the same row.
+        prod5 = Signal(signed(cfg.product_width))
+        m.d.sync += prod5.eq(weight4 * value[4])
+        hits = [Signal(name=f"hit{d}") for d in (1, 2, 3)]
+        for d, hit in zip((1, 2, 3), hits, strict=True):
+            m.d.sync += hit.eq(valid[4 + d] & (row[4 + d] == row[4]))
+
+        # Stage 5: add (cannot overflow) with bypass; stages 6-8 keep their sums for it.
+        sums = {s: Signal(signed(cfg.acc_width), name=f"sum{s}") for s in (6, 7, 8)}
         base = Signal(signed(cfg.acc_width))
-        with m.If(v4 & (row4 == row3)):
-            m.d.comb += base.eq(sum4)
-        with m.Elif(v5 & (row5 == row3)):
-            m.d.comb += base.eq(sum5)
+        with m.If(hits[0]):
+            m.d.comb += base.eq(sums[6])
+        with m.Elif(hits[1]):
+            m.d.comb += base.eq(sums[7])
+        with m.Elif(hits[2]):
+            m.d.comb += base.eq(sums[8])
         with m.Else():
-            m.d.comb += base.eq(acc_rd.data)
-        m.d.sync += [v4.eq(v3), row4.eq(row3), sum4.eq(base + prod3)]
+            m.d.comb += base.eq(acc_q)
+        m.d.sync += [sums[6].eq(base + prod5), sums[7].eq(sums[6]), sums[8].eq(sums[7])]
 
-        # Stage 4: write back; keep the value one more cycle for the bypass.
-        m.d.sync += [v5.eq(v4), row5.eq(row4), sum5.eq(sum4)]
+        # Stage 6: write.
         with m.If(self.ext_wr_en):
             m.d.comb += [acc_wr.en.eq(1), acc_wr.addr.eq(self.ext_wr_addr),
                          acc_wr.data.eq(self.ext_wr_data)]
         with m.Else():
-            m.d.comb += [acc_wr.en.eq(v4), acc_wr.addr.eq(row4), acc_wr.data.eq(sum4)]
-        m.d.comb += self.busy.eq(self.in_valid | v2 | v3 | v4)
+            m.d.comb += [acc_wr.en.eq(valid[6]), acc_wr.addr.eq(row[6]), acc_wr.data.eq(sums[6])]
+        m.d.comb += self.busy.eq(valid[2] | valid[3] | valid[4] | valid[5] | valid[6])
         return m

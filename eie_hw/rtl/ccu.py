@@ -1,10 +1,9 @@
 """The central control unit: layer table, layer FSM, slot scan, LNZD and broadcast."""
 
-from amaranth import Array, Cat, Const, Module, Mux, Signal, signed
+from amaranth import Module, Mux, Signal, signed
 from amaranth.lib import enum
 from amaranth.lib.memory import Memory
 from amaranth.lib.wiring import In, Out
-from amaranth.utils import exact_log2
 
 from eie_hw.protocol import (
     CYCLE_COUNTER_BITS,
@@ -18,7 +17,7 @@ from eie_hw.protocol import (
 from eie_hw.timing import INIT_LATENCY, WRITEBACK_LATENCY
 
 from .checks import ConfigComponent
-from .lnzd import LNZD
+from .slot_scan import SlotScan
 
 __all__ = ["CCU", "Phase"]
 
@@ -38,8 +37,8 @@ class CCU(ConfigComponent):
     next layer's biases are loaded, back to back; ``cycles`` counts them, so it equals
     ``sim.models.cycle_model.job_timing(image, x).total``. In COMPUTE it scans the source slots,
     picks the lowest non-zero PE of the current slot with the LNZD and broadcasts
-    ``(value, slot * n_pes + winner)`` when no queue is full; the broadcast passes through one
-    register (``BROADCAST_LATENCY``), so ``ctrl.push`` is the push decided in the previous cycle.
+    ``(value, slot * n_pes + winner)`` when no queue is full (:class:`~.slot_scan.SlotScan`);
+    the broadcast register presents it to every PE ``BROADCAST_LATENCY`` cycles after the push.
 
     The layer table is read through registers (the running and the next layer's entries).
     A layer-table entry is checked in the first cycle of its bias initialisation (INIT for
@@ -59,10 +58,10 @@ class CCU(ConfigComponent):
         Host write of a layer-table entry.
     ctrl : Out(control_layout)
         Control of every PE.
-    values : In(array of n_pes activations)
-        Each PE's ``act_data``: the current slot during COMPUTE.
+    flags, values : In
+        Each PE's slot-buffer flag and value (:class:`~.slot_buffer.SlotBuffer`).
     full, idle : In(n_pes)
-        Each PE's queue-full flag (counting the item in the broadcast register) and idle flag.
+        Each PE holds ``fifo_depth`` items (counting those on their way); each PE is idle.
     busy, done, error, cycles, result_bank : Out
         Status; ``result_bank`` is the bank holding the last job's outputs (``n_layers % 2``).
     broadcasts, stalls : Out
@@ -81,6 +80,7 @@ class CCU(ConfigComponent):
             "table_wr_addr": In(range(config.max_layers)),
             "table_wr_data": In(layer_layout(config)),
             "ctrl": Out(control_layout(config)),
+            "flags": In(n),
             "values": In(signed(config.act_width)).array(n),
             "full": In(n),
             "idle": In(n),
@@ -96,10 +96,8 @@ class CCU(ConfigComponent):
     def elaborate(self, platform):
         cfg = self._config
         n = cfg.n_pes
-        shift = exact_log2(n)
         ctrl = self.ctrl
         m = Module()
-        m.submodules.lnzd = lnzd = LNZD(n)
         m.submodules.layer_table = table = Memory(shape=layer_layout(cfg), depth=cfg.max_layers,
                                                   init=[])
         tw = table.write_port()
@@ -119,8 +117,6 @@ class CCU(ConfigComponent):
         m.d.comb += [cur_rd.addr.eq(layer_next), next_rd.addr.eq(layer_next + 1)]
         entry, upcoming = cur_rd.data, next_rd.data
         r = Signal.like(ctrl.r)
-        slots = Signal(len(entry.n_in))
-        m.d.comb += slots.eq((entry.n_in + (n - 1)) >> shift)
 
         in_init = phase == Phase.INIT
         loading = in_init | ((phase == Phase.WRITEBACK) & has_next)
@@ -130,7 +126,6 @@ class CCU(ConfigComponent):
             ctrl.wb.eq(phase == Phase.WRITEBACK),
             ctrl.r.eq(r),
             ctrl.rows.eq(entry.rows),
-            ctrl.ptr_base.eq(entry.ptr_base),
             ctrl.w_frac.eq(entry.w_frac),
             ctrl.relu.eq(entry.relu),
             ctrl.init_rows.eq(Mux(in_init, entry.rows, upcoming.rows)),
@@ -143,47 +138,24 @@ class CCU(ConfigComponent):
             m.d.sync += self.cycles.eq(self.cycles + 1)
 
         # Section: slot scan, LNZD and broadcast (COMPUTE).
-        scan_next = Signal.like(ctrl.scan_slot)
-        cur_valid = Signal()
-        cur_slot = Signal.like(ctrl.scan_slot)
-        fresh = Signal()                 # F comes from the slot just read
-        flags_reg = Signal(n)
-        flags = Signal(n)
-        remaining_cols = Signal(len(entry.n_in))
-        m.d.comb += remaining_cols.eq(entry.n_in - (cur_slot << shift))
-        nonzero = Cat((self.values[k] != 0) & (remaining_cols > k) for k in range(n))
-        m.d.comb += flags.eq(Mux(fresh, nonzero, flags_reg))
-        m.d.comb += lnzd.flags.eq(flags)
-        winner = lnzd.index[:shift] if shift else Const(0, 0)
-        any_full = self.full.any()
-        push = Signal()
-        m.d.comb += push.eq(ctrl.compute & cur_valid & lnzd.valid & ~any_full)
-        flags_next = Signal(n)
-        m.d.comb += flags_next.eq(flags & ~(push.replicate(n) & (Const(1, n) << winner)))
-        # The broadcast register (BROADCAST_LATENCY = 1): the queues write what was pushed in
-        # the previous cycle, so the LNZD → value-mux path ends here and the fan-out to every
-        # PE's queue starts from a register.
-        in_flight = Signal()
-        in_flight_value = Signal(signed(cfg.act_width))
-        in_flight_column = Signal.like(ctrl.push_column)
-        m.d.sync += [
-            in_flight.eq(push),
-            in_flight_value.eq(Array(self.values)[winner] if shift else self.values[0]),
-            in_flight_column.eq(Cat(winner, cur_slot)),
-        ]
+        m.submodules.scan = scan = SlotScan(cfg)
         m.d.comb += [
-            ctrl.push.eq(in_flight),
-            ctrl.push_value.eq(in_flight_value),
-            ctrl.push_column.eq(in_flight_column),
-            ctrl.scan_slot.eq(scan_next),
+            scan.compute.eq(ctrl.compute),
+            scan.n_in.eq(entry.n_in),
+            scan.ptr_base.eq(entry.ptr_base),
+            scan.flags.eq(self.flags),
+            scan.full.eq(self.full),
         ]
-        with m.If(push):
+        for k in range(n):
+            m.d.comb += scan.values[k].eq(self.values[k])
+        for name in ("scan_slot", "slot_write", "slot_take", "pushed", "bcast", "bcast_value",
+                     "bcast_even_row", "bcast_odd_row", "bcast_odd"):
+            m.d.comb += getattr(ctrl, name).eq(getattr(scan.ctrl, name))
+        with m.If(scan.push):
             m.d.sync += self.broadcasts.eq(self.broadcasts + 1)
-        with m.If(ctrl.compute & cur_valid & lnzd.valid & any_full):
+        with m.If(scan.stall):
             m.d.sync += self.stalls.eq(self.stalls + 1)
-        advance = (~cur_valid | ~flags_next.any()) & (scan_next < slots)
-        exhausted = ~cur_valid & (scan_next == slots)
-        layer_done = exhausted & ~in_flight & self.idle.all()
+        layer_done = scan.exhausted & ~scan.in_flight & self.idle.all()
 
         # Section: layer FSM.
         def fits(e):
@@ -192,9 +164,6 @@ class CCU(ConfigComponent):
                     & (e.ptr_base + e.n_in + 1 <= cfg.ptr_depth)
                     & (e.bias_base + e.rows <= cfg.bias_depth)
                     & (e.w_frac < cfg.weight_width))
-
-        def reset_scan():
-            m.d.sync += [scan_next.eq(0), cur_valid.eq(0), fresh.eq(0)]
 
         def stop(error):
             m.d.sync += [phase.eq(Phase.IDLE), self.done.eq(1), self.error.eq(error)]
@@ -219,25 +188,15 @@ class CCU(ConfigComponent):
                                      last_layer.eq(self.n_layers - 1),
                                      self.result_bank.eq(self.n_layers[0])]
             with m.Case(Phase.INIT):
-                reset_scan()
                 m.d.sync += r.eq(r + 1)
                 with m.If((r == 0) & ~fits(entry)):
                     stop(ERROR_LAYER_TABLE)
                 with m.Elif(r == init_end):
                     m.d.sync += [phase.eq(Phase.COMPUTE), r.eq(0)]
             with m.Case(Phase.COMPUTE):
-                m.d.comb += ctrl.scan_en.eq(advance)
-                with m.If(advance):
-                    m.d.sync += [cur_valid.eq(1), cur_slot.eq(scan_next), fresh.eq(1),
-                                 scan_next.eq(scan_next + 1)]
-                with m.Elif(~flags_next.any()):
-                    m.d.sync += [cur_valid.eq(0), fresh.eq(0)]
-                with m.Else():
-                    m.d.sync += [flags_reg.eq(flags_next), fresh.eq(0)]
                 with m.If(layer_done):
                     m.d.sync += [phase.eq(Phase.WRITEBACK), r.eq(0)]
             with m.Case(Phase.WRITEBACK):
-                reset_scan()
                 m.d.sync += r.eq(r + 1)
                 with m.If((r == 0) & has_next & ~fits(upcoming)):
                     stop(ERROR_LAYER_TABLE)

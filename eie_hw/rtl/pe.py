@@ -1,6 +1,7 @@
-"""One processing element: queue, pointer register, stream unit, arithmetic, activations."""
+"""One processing element: pointer read, queue, stream unit, arithmetic, activations."""
 
-from amaranth import Module, Signal, signed
+from amaranth import Module, Mux, Signal, signed
+from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 
 from eie_hw.protocol import Space, control_layout, write_layout
@@ -10,6 +11,7 @@ from .arith import ArithmeticUnit
 from .checks import ConfigComponent
 from .pointer import PointerReadUnit
 from .queue import ActivationQueue
+from .slot_buffer import SlotBuffer
 from .stream_unit import SparseStreamUnit
 
 __all__ = ["PE"]
@@ -18,14 +20,19 @@ __all__ = ["PE"]
 class PE(ConfigComponent):
     """A processing element (docs/microarchitecture.md, "Each PE").
 
-    Per cycle of COMPUTE: the stream unit issues an entry or takes the pointer register (PT);
-    a valid empty PT is dropped; if the queue is non-empty and PT is free (or freed in this
-    cycle) the head ``(value, j)`` is popped and ``p[j]``, ``p[j + 1]`` read at pointer
-    address ``ptr_base + j`` — PT holds them the next cycle.
+    A broadcast column's pointers are read as it arrives (:class:`~.pointer.PointerReadUnit`);
+    a non-empty column enters the queue, an empty one is dropped. The stream unit takes the
+    queue's head when it has finished the previous column and issues one entry per cycle
+    into the arithmetic pipeline.
+
+    The PE counts the items it holds: pushed (``ctrl.pushed`` in the cycle after the push) and
+    neither dropped nor taken from the queue. ``full`` tells the CCU it holds ``fifo_depth``,
+    counting the push the winner register carries in this cycle, so the queue never
+    overflows and the CCU's push decision uses only registers of the PEs.
 
     Memories (separate instances, for macro replacement): ``pointer.ptr_even``,
     ``pointer.ptr_odd``, ``stream.spmat``, ``arith.codebook``, ``arith.acc``, ``act.act0``,
-    ``act.act1``, ``act.bias``, ``queue.storage``.
+    ``act.act1``, ``act.bias``, ``queue.storage``, ``slots.slots``.
 
     Parameters
     ----------
@@ -34,15 +41,16 @@ class PE(ConfigComponent):
     Ports
     -----
     ctrl : In(control_layout)
-        The CCU's control, including the broadcast register (``push``, ``push_value``,
-        ``push_column``): the queue writes it in this cycle.
+        The CCU's control, including the slot scan's and the broadcast register's fields.
     full : Out
-        The queue holds ``fifo_depth`` items, counting the one the broadcast register is writing
-        this cycle (``ctrl.push``): the CCU may push only while no PE is full.
+        The PE holds ``fifo_depth`` items (the CCU may push only while no PE is full).
     idle : Out
-        Queue empty, PT invalid, stream unit idle, no accumulator write pending.
+        No column on its way, queue empty, stream unit idle, no accumulator write pending.
+    slot_flag, slot_value : Out
+        The slot buffer's flag (to the CCU's flag buffer) and the value of the slot current in
+        the CCU in the previous cycle.
     act_data : Out
-        The last activation read (the current scan slot in COMPUTE, host reads otherwise).
+        The registered activation word read ``MEMORY_LATENCY`` cycles earlier (host reads).
     wr_en, wr : In
         Host write word addressed to this PE (``wr.pe`` is ignored).
     host_rd_en, host_rd_bank, host_rd_addr : In
@@ -55,6 +63,8 @@ class PE(ConfigComponent):
             "ctrl": In(control_layout(config)),
             "full": Out(1),
             "idle": Out(1),
+            "slot_flag": Out(1),
+            "slot_value": Out(signed(config.act_width)),
             "act_data": Out(signed(config.act_width)),
             "wr_en": In(1),
             "wr": In(write_layout(config)),
@@ -67,40 +77,26 @@ class PE(ConfigComponent):
         cfg = self._config
         ctrl = self.ctrl
         m = Module()
-        m.submodules.queue = queue = ActivationQueue(cfg)
         m.submodules.pointer = pointer = PointerReadUnit(cfg)
+        m.submodules.queue = queue = ActivationQueue(cfg)
         m.submodules.stream = stream = SparseStreamUnit(cfg)
         m.submodules.arith = arith = ArithmeticUnit(cfg)
         m.submodules.act = act = ActivationUnit(cfg)
+        m.submodules.slots = slots = SlotBuffer(cfg)
 
-        # Broadcast into the queue.
-        m.d.comb += [queue.push.eq(ctrl.push), queue.push_value.eq(ctrl.push_value),
-                     queue.push_column.eq(ctrl.push_column)]
-
-        # Pointer register and pop.
-        pt_valid = Signal()
-        pt_value = Signal(signed(cfg.act_width))
-        m.d.comb += [stream.pt_valid.eq(pt_valid), stream.pt_start.eq(pointer.start),
-                     stream.pt_end.eq(pointer.end), stream.pt_value.eq(pt_value)]
-        pop = Signal()
-        m.d.comb += [
-            pop.eq(~queue.empty & (~pt_valid | stream.pt_consumed)),
-            queue.pop.eq(pop),
-            pointer.rd_en.eq(pop),
-            pointer.rd_addr.eq(ctrl.ptr_base + queue.head_column),
-        ]
-        with m.If(pop):
-            m.d.sync += [pt_valid.eq(1), pt_value.eq(queue.head_value)]
-        with m.Elif(stream.pt_consumed):
-            m.d.sync += pt_valid.eq(0)
-
-        # Stream unit → arithmetic unit.
+        # Broadcast → pointers → queue → stream unit → arithmetic.
+        m.d.comb += pointer.ctrl.eq(ctrl)
+        wiring.connect(m, pointer.output, queue.input)
+        m.d.comb += [stream.head.eq(queue.head), stream.head_valid.eq(~queue.empty),
+                     queue.pop.eq(stream.pop)]
         m.d.comb += [arith.in_valid.eq(stream.entry_valid), arith.in_entry.eq(stream.entry),
                      arith.in_first.eq(stream.entry_first), arith.in_value.eq(stream.entry_value),
                      arith.layer.eq(ctrl.layer)]
 
-        # Activation unit ↔ accumulators.
+        # Slot scan and activations ↔ accumulators.
         m.d.comb += [
+            slots.ctrl.eq(ctrl), slots.act_data.eq(act.act_data),
+            self.slot_flag.eq(slots.flag), self.slot_value.eq(slots.value),
             act.ctrl.eq(ctrl),
             arith.ext_wr_en.eq(act.acc_wr_en), arith.ext_wr_addr.eq(act.acc_wr_addr),
             arith.ext_wr_data.eq(act.acc_wr_data),
@@ -111,24 +107,22 @@ class PE(ConfigComponent):
             self.act_data.eq(act.act_data),
         ]
 
-        # Host writes.
-        wr, space = self.wr, self.wr.space
-        m.d.comb += [
-            pointer.wr_en.eq(self.wr_en & ((space == Space.PTR_EVEN) | (space == Space.PTR_ODD))),
-            pointer.wr_odd.eq(space == Space.PTR_ODD),
-            pointer.wr_addr.eq(wr.addr), pointer.wr_data.eq(wr.data),
-            stream.wr_en.eq(self.wr_en & (space == Space.SPMAT)),
-            stream.wr_addr.eq(wr.addr), stream.wr_data.eq(wr.data),
-            arith.cb_wr_en.eq(self.wr_en & (space == Space.CODEBOOK)),
-            arith.cb_wr_addr.eq(wr.addr), arith.cb_wr_data.eq(wr.data),
-            act.act_wr_en.eq(self.wr_en & (space == Space.ACT)),
-            act.bias_wr_en.eq(self.wr_en & (space == Space.BIAS)),
-            act.wr_addr.eq(wr.addr), act.wr_data.eq(wr.data),
-        ]
+        # Host writes: one write port per memory, each enabled by its space.
+        wr = self.wr
+        for port, space in ((pointer.even_wr, Space.PTR_EVEN), (pointer.odd_wr, Space.PTR_ODD),
+                            (stream.spmat_wr, Space.SPMAT), (arith.codebook_wr, Space.CODEBOOK),
+                            (act.act_wr, Space.ACT), (act.bias_wr, Space.BIAS)):
+            m.d.comb += [port.en.eq(self.wr_en & (wr.space == space)), port.addr.eq(wr.addr),
+                         port.data.eq(wr.data)]
 
+        # Items held: pushed (seen one cycle later as ctrl.pushed) until dropped or taken.
+        depth = cfg.fifo_depth
+        held = Signal(range(depth + 1))
+        released = pointer.drop + stream.pop
+        m.d.sync += held.eq(held + ctrl.pushed - released)
         m.d.comb += [
-            # The item in the broadcast register is written this cycle: count it as held.
-            self.full.eq(queue.full | ((queue.count == cfg.fifo_depth - 1) & ctrl.push)),
-            self.idle.eq(queue.empty & ~pt_valid & ~stream.active & ~arith.busy),
+            self.full.eq(Mux(ctrl.pushed, held >= depth - 1, held >= depth)),
+            self.idle.eq(~pointer.pending & queue.empty & ~stream.active & ~stream.issued
+                         & ~arith.busy),
         ]
         return m

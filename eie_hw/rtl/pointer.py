@@ -1,27 +1,31 @@
-"""The pointer read unit: column pointers ``p[j]`` and ``p[j + 1]`` in one cycle."""
+"""The pointer read unit: a broadcast column's pointers ``p[j]``, ``p[j + 1]``, before its queue."""
 
-from amaranth import Module, Shape, Signal
+from amaranth import Module, Mux, Signal, signed
+from amaranth.lib import stream
 from amaranth.lib.memory import Memory
 from amaranth.lib.wiring import In, Out
 
-from eie_hw.protocol import layer_layout
+from eie_hw.protocol import control_layout
+from eie_hw.timing import POINTER_LATENCY
 
 from .checks import ConfigComponent
+from .queue import column_item_layout
+from .write_port import WritePortSignature
 
 __all__ = ["PointerReadUnit"]
 
 
 class PointerReadUnit(ConfigComponent):
-    """Two single-read pointer banks (``ptr_even``, ``ptr_odd``) read as one wide pointer.
+    """Two pointer banks (``ptr_even``, ``ptr_odd``) read as one wide pointer, for every
+    column the broadcast register presents.
 
-    Pointer address ``a`` lives in bank ``a % 2`` at row ``a // 2``; a read of ``a`` fetches
-    row ``a // 2 + a % 2`` of the even bank and row ``a // 2`` of the odd bank, so ``p[a]``
-    and ``p[a + 1]`` come out together.
-
-    The banks read ``rd_addr`` in every cycle, without a read enable: the cycle after
-    ``rd_en`` takes the banks' outputs, later cycles a register that holds them. A read enable
-    would put the PE's pop decision (which depends on these pointers) on the banks' clock
-    enable, a second trip to the block RAM in the same cycle (docs/boards.md).
+    Pointer address ``a`` lives in bank ``a % 2`` at row ``a // 2``; the CCU's broadcast
+    register carries the rows ``(a + 1) // 2`` (even bank) and ``a // 2`` (odd bank) and ``a %
+    2``, so ``p[a]`` and ``p[a + 1]`` come out together. The banks read those rows in every
+    cycle, straight from the broadcast register; their data is registered
+    (``POINTER_LATENCY`` = 2 cycles after the broadcast) before any logic uses it. In that
+    cycle a non-empty column ``(value, p[a], p[a + 1])`` leaves on ``output`` and an empty
+    one is dropped (``drop``): it never reaches the queue or the stream unit.
 
     Parameters
     ----------
@@ -29,52 +33,63 @@ class PointerReadUnit(ConfigComponent):
 
     Ports
     -----
-    rd_en, rd_addr : In
-        Read pointers ``rd_addr`` and ``rd_addr + 1`` (absolute pointer addresses).
-    start, end : Out
-        The two pointers, valid from the cycle after ``rd_en`` and held until the next read.
-    wr_en, wr_odd, wr_addr, wr_data : In
-        Host write of row ``wr_addr`` of the odd (``wr_odd``) or even bank.
+    ctrl : In(control_layout)
+        ``bcast``, ``bcast_value``, ``bcast_even_row``, ``bcast_odd_row``, ``bcast_odd``.
+    output : Out(stream.Signature(column_item_layout, always_ready=True))
+        A non-empty column, ``POINTER_LATENCY`` cycles after its broadcast.
+    drop : Out
+        An empty column was dropped in this cycle.
+    pending : Out
+        A broadcast column is still in the unit (the PE is not idle).
+    even_wr, odd_wr : In(WritePortSignature)
+        Host writes of a row of the even or the odd bank.
     """
 
     def __init__(self, config):
         self._config = config
         rows = config.ptr_depth // 2
         super().__init__({
-            "rd_en": In(1),
-            "rd_addr": In(Shape.cast(layer_layout(config)["ptr_base"].shape).width + 1),
-            "start": Out(config.ptr_width),
-            "end": Out(config.ptr_width),
-            "wr_en": In(1),
-            "wr_odd": In(1),
-            "wr_addr": In(range(rows)),
-            "wr_data": In(config.ptr_width),
+            "ctrl": In(control_layout(config)),
+            "output": Out(stream.Signature(column_item_layout(config), always_ready=True)),
+            "drop": Out(1),
+            "pending": Out(1),
+            "even_wr": In(WritePortSignature(rows, config.ptr_width)),
+            "odd_wr": In(WritePortSignature(rows, config.ptr_width)),
         })
 
     def elaborate(self, platform):
+        assert POINTER_LATENCY == 2, "the stages below implement POINTER_LATENCY = 2"
         cfg = self._config
+        ctrl = self.ctrl
         rows = cfg.ptr_depth // 2
         m = Module()
         m.submodules.ptr_even = even = Memory(shape=cfg.ptr_width, depth=rows, init=[])
         m.submodules.ptr_odd = odd = Memory(shape=cfg.ptr_width, depth=rows, init=[])
         even_rd, odd_rd = even.read_port(), odd.read_port()
-        even_wr, odd_wr = even.write_port(), odd.write_port()
+        for mem_wr, port in ((even.write_port(), self.even_wr), (odd.write_port(), self.odd_wr)):
+            m.d.comb += [mem_wr.en.eq(port.en), mem_wr.addr.eq(port.addr),
+                         mem_wr.data.eq(port.data)]
+        m.d.comb += [even_rd.addr.eq(ctrl.bcast_even_row), odd_rd.addr.eq(ctrl.bcast_odd_row)]
 
-        row = self.rd_addr[1:]
-        is_odd = self.rd_addr[0]
-        odd_d = Signal()
-        fresh = Signal()                        # the banks' outputs are this read's pointers
-        held_start, held_end = Signal.like(self.start), Signal.like(self.end)
-        m.d.sync += [odd_d.eq(is_odd), fresh.eq(self.rd_en),
-                     held_start.eq(self.start), held_end.eq(self.end)]
-        m.d.comb += [even_rd.addr.eq(row + is_odd), odd_rd.addr.eq(row)]
-        with m.If(~fresh):
-            m.d.comb += [self.start.eq(held_start), self.end.eq(held_end)]
-        with m.Elif(odd_d):
-            m.d.comb += [self.start.eq(odd_rd.data), self.end.eq(even_rd.data)]
-        with m.Else():
-            m.d.comb += [self.start.eq(even_rd.data), self.end.eq(odd_rd.data)]
-        for port, bank in ((even_wr, 0), (odd_wr, 1)):
-            m.d.comb += [port.addr.eq(self.wr_addr), port.data.eq(self.wr_data),
-                         port.en.eq(self.wr_en & (self.wr_odd == bank))]
+        # Stage 1: the banks read; the column's value and parity wait beside them.
+        valid1, odd1 = Signal(), Signal()
+        value1 = Signal(signed(cfg.act_width))
+        m.d.sync += [valid1.eq(ctrl.bcast), odd1.eq(ctrl.bcast_odd), value1.eq(ctrl.bcast_value)]
+        # Stage 2: the banks' data registered; select, compare, queue or drop.
+        valid2, odd2 = Signal(), Signal()
+        value2 = Signal(signed(cfg.act_width))
+        even_q, odd_q = Signal(cfg.ptr_width), Signal(cfg.ptr_width)
+        m.d.sync += [valid2.eq(valid1), odd2.eq(odd1), value2.eq(value1),
+                     even_q.eq(even_rd.data), odd_q.eq(odd_rd.data)]
+        start, end = Signal(cfg.ptr_width), Signal(cfg.ptr_width)
+        m.d.comb += [start.eq(Mux(odd2, odd_q, even_q)), end.eq(Mux(odd2, even_q, odd_q))]
+        empty = start == end
+        m.d.comb += [
+            self.output.valid.eq(valid2 & ~empty),
+            self.output.payload.value.eq(value2),
+            self.output.payload.start.eq(start),
+            self.output.payload.end.eq(end),
+            self.drop.eq(valid2 & empty),
+            self.pending.eq(valid1 | valid2),
+        ]
         return m

@@ -1,19 +1,24 @@
-"""The activation queue of a PE: a FIFO of ``(value, column)`` pairs."""
+"""The activation queue of a PE: a FIFO of columns ``(value, start, end)``."""
 
 from amaranth import Module, Signal, signed
-from amaranth.lib import data
+from amaranth.lib import data, stream
 from amaranth.lib.memory import Memory
 from amaranth.lib.wiring import In, Out
 
-from eie_hw.protocol import column_bits
-
 from .checks import ConfigComponent
 
-__all__ = ["ActivationQueue"]
+__all__ = ["ActivationQueue", "column_item_layout"]
+
+
+def column_item_layout(config):
+    """One queued column: the broadcast activation and the entry addresses ``start`` …
+    ``end - 1`` of its entries in this PE (its pointers ``p[j]``, ``p[j + 1]``)."""
+    return data.StructLayout({"value": signed(config.act_width),
+                              "start": config.ptr_width, "end": config.ptr_width})
 
 
 class ActivationQueue(ConfigComponent):
-    """FIFO of ``config.fifo_depth`` broadcast activations ``(value, column)``.
+    """FIFO of ``config.fifo_depth`` non-empty columns.
 
     Parameters
     ----------
@@ -21,59 +26,47 @@ class ActivationQueue(ConfigComponent):
 
     Ports
     -----
-    push, push_value, push_column : In
-        Append an item (ignored when ``full``; the CCU never pushes into a full queue).
+    input : In(stream.Signature(column_item_layout, always_ready=True))
+        Append an item. The PE accounts for every item on its way (``fifo_depth`` at most),
+        so the queue is never written when full.
     pop : In
         Remove the head (ignored when ``empty``).
-    head_value, head_column : Out
+    head : Out(column_item_layout)
         The head item, valid while ``empty`` is low (combinational read of the storage).
     count : Out
-        Items held at the start of the cycle (a register): a push needs ``count < depth``.
-    full, empty : Out
-        ``count == depth`` and ``count == 0``.
+        Items held at the start of the cycle (a register).
+    empty : Out
+        ``count == 0``.
 
-    An item pushed in cycle ``t`` is visible (``empty`` low) at ``t + 1`` at the earliest, and
-    a pop in ``t`` frees its place at ``t + 1``, so a queue of depth 1 takes every other cycle.
+    An item written in cycle ``t`` is the head (``empty`` low) at ``t + 1`` at the earliest.
     """
 
     def __init__(self, config):
         self._config = config
-        depth = config.fifo_depth
         super().__init__({
-            "push": In(1),
-            "push_value": In(signed(config.act_width)),
-            "push_column": In(column_bits(config)),
+            "input": In(stream.Signature(column_item_layout(config), always_ready=True)),
             "pop": In(1),
-            "head_value": Out(signed(config.act_width)),
-            "head_column": Out(column_bits(config)),
-            "count": Out(range(depth + 1)),
-            "full": Out(1),
+            "head": Out(column_item_layout(config)),
+            "count": Out(range(config.fifo_depth + 1)),
             "empty": Out(1),
         })
 
     def elaborate(self, platform):
-        cfg = self._config
-        depth = cfg.fifo_depth
+        depth = self._config.fifo_depth
         m = Module()
-        item = data.StructLayout({"value": signed(cfg.act_width), "column": column_bits(cfg)})
-        m.submodules.storage = storage = Memory(shape=item, depth=depth, init=[])
+        m.submodules.storage = storage = Memory(shape=column_item_layout(self._config),
+                                                depth=depth, init=[])
         wr = storage.write_port()
         rd = storage.read_port(domain="comb")
         wr_ptr = Signal(range(depth))
         rd_ptr = Signal(range(depth))
 
-        do_push = self.push & ~self.full
+        do_push = self.input.valid
         do_pop = self.pop & ~self.empty
         m.d.comb += [
-            self.full.eq(self.count == depth),
             self.empty.eq(self.count == 0),
-            wr.addr.eq(wr_ptr),
-            wr.data.value.eq(self.push_value),
-            wr.data.column.eq(self.push_column),
-            wr.en.eq(do_push),
-            rd.addr.eq(rd_ptr),
-            self.head_value.eq(rd.data.value),
-            self.head_column.eq(rd.data.column),
+            wr.addr.eq(wr_ptr), wr.data.eq(self.input.payload), wr.en.eq(do_push),
+            rd.addr.eq(rd_ptr), self.head.eq(rd.data),
         ]
         with m.If(do_push):
             m.d.sync += wr_ptr.eq(0 if depth == 1 else (wr_ptr + 1) % depth)

@@ -1,9 +1,10 @@
 """The EIE array with its host streams: :class:`EIETop` (protocol: docs/protocol.md)."""
 
-from amaranth import Array, Module, Mux, Signal, signed
+from amaranth import Array, Cat, Module, Mux, Signal, signed
 from amaranth.lib.wiring import In
 
 from eie_hw.protocol import START_COUNT_BITS, HostSignature, Space
+from eie_hw.timing import MEMORY_LATENCY
 
 from .ccu import CCU
 from .checks import ConfigComponent
@@ -76,33 +77,41 @@ class EIETop(ConfigComponent):
                 pe.ctrl.eq(ccu.ctrl),
                 pe.wr.eq(wr),
                 pe.wr_en.eq(to_pe & (wr.pe == k)),
-                ccu.values[k].eq(pe.act_data),
+                ccu.flags[k].eq(pe.slot_flag),
+                ccu.values[k].eq(pe.slot_value),
                 ccu.full[k].eq(pe.full),
                 ccu.idle[k].eq(pe.idle),
             ]
 
-        # Section: read streams. A request is accepted when the answer register is free or
-        # being emptied; the answer is the addressed PE's read data the next cycle.
+        # Section: read streams. A request is accepted when no answer is on its way and the
+        # answer register is free or being emptied; the addressed PE's registered read data
+        # is the answer MEMORY_LATENCY cycles later.
         req = host.read_req.payload
         take = Signal()
+        on_way = Signal(MEMORY_LATENCY - 1)
         rd_pe = Signal.like(req.pe)
         m.d.comb += [
-            host.read_req.ready.eq(~ccu.busy & (~host.read_data.valid | host.read_data.ready)),
+            host.read_req.ready.eq(~ccu.busy & ~on_way.any()
+                                   & (~host.read_data.valid | host.read_data.ready)),
             take.eq(host.read_req.valid & host.read_req.ready),
         ]
         for pe in pes:
             m.d.comb += [pe.host_rd_en.eq(take), pe.host_rd_bank.eq(ccu.result_bank),
                          pe.host_rd_addr.eq(req.addr)]
+        m.d.sync += on_way.eq(Cat(take, on_way[:-1]))
+        arrives = on_way[-1]
         with m.If(take):
-            m.d.sync += [host.read_data.valid.eq(1), rd_pe.eq(req.pe)]
+            m.d.sync += rd_pe.eq(req.pe)
+        with m.If(arrives):
+            m.d.sync += host.read_data.valid.eq(1)
         with m.Elif(host.read_data.ready):
             m.d.sync += host.read_data.valid.eq(0)
-        # The memory data is live the cycle after the request; an answer left waiting is held
-        # in a register, so later memory reads (e.g. a job's slot scan) cannot change it.
+        # The PE's data is live in the cycle it arrives; an answer left waiting is held in a
+        # register, so later memory reads (e.g. a job's slot scan) cannot change it.
         fresh = Signal()
         held = Signal(signed(cfg.act_width))
         live = Array(pe.act_data for pe in pes)[rd_pe] if cfg.n_pes > 1 else pes[0].act_data
-        m.d.sync += fresh.eq(take)
+        m.d.sync += fresh.eq(arrives)
         with m.If(fresh):
             m.d.sync += held.eq(live)
         m.d.comb += host.read_data.payload.eq(Mux(fresh, live, held))

@@ -1,17 +1,19 @@
 """The fast cycle-level model: the same counts as :mod:`sim.models.cycle_reference`, by recurrence.
 
-Instead of stepping every cycle it computes, broadcast by broadcast, the cycle ``T[b]`` each
-non-zero activation is pushed into the queues and the cycle ``P[k, b]`` PE ``k`` pops it, from
-the rules of docs/microarchitecture.md:
+Instead of stepping every cycle it computes, slot by slot and broadcast by broadcast, the cycle
+each slot becomes current, the cycle ``T[b]`` each non-zero activation is pushed and the cycle
+each PE releases it, from the rules of docs/microarchitecture.md:
 
-* ``T[b] = max(ready[b], max_k P[k, b - D] + 1)``: a push needs every queue below depth ``D``
-  at the start of the cycle, counting the items still in the broadcast register;
-  ``ready[b]`` is when the LNZD presents it (one slot read per cycle, one broadcast per cycle).
-* ``P[k, b] = max(T[b] + BROADCAST_LATENCY + 1, free[k])``: the pop needs the item in the
-  queue (written ``BROADCAST_LATENCY`` cycles after the push) and the pointer register free.
-  An empty column frees the register the cycle after its pointers arrive; a non-empty one
-  when the stream unit takes it, at ``X = max(P + 1, E + 1)``, whose entries issue in cycles
-  ``X … E' = X + n - 1``.
+* Slot ``s`` is read in ``R[s] = max(R[s-1] + 1, C[s - SCAN_AHEAD] + 1)`` (a free place in the
+  slot buffer) and becomes current in ``C[s] = max(R[s] + SCAN_LATENCY, L[s-1])``, where
+  ``L[s-1]`` is the cycle the previous slot finished (its last push, or the cycle after it
+  became current if it had no non-zero activation).
+* A push needs every PE to hold fewer than ``fifo_depth`` items: ``T[b]`` is at least one cycle
+  after the earliest release among a full PE's outstanding items.
+* PE ``k`` releases item ``b`` when its registered pointers drop it (an empty column, in
+  ``T[b] + BROADCAST_LATENCY + POINTER_LATENCY``) or when its stream unit takes it from the
+  queue head, at ``X = max(T[b] + QUEUE_LATENCY, E + 1)`` after the previous column's last
+  entry ``E``; its entries issue in ``X … X + n - 1``.
 
 The loop runs over broadcasts with NumPy vectors over PEs, so a VGG-6 sized layer on 64 PEs
 takes well under a second.
@@ -19,12 +21,23 @@ takes well under a second.
 
 import numpy as np
 
-from eie_hw.timing import ARITH_LATENCY, BROADCAST_LATENCY, init_cycles, writeback_cycles
+from eie_hw.timing import (
+    ARITH_LATENCY,
+    BROADCAST_LATENCY,
+    POINTER_LATENCY,
+    QUEUE_LATENCY,
+    SCAN_AHEAD,
+    SCAN_LATENCY,
+    init_cycles,
+    writeback_cycles,
+)
 
 from .golden import GoldenModel
 from .timing_result import JobTiming, LayerTiming
 
 __all__ = ["layer_timing", "job_timing"]
+
+_NEVER = -(1 << 40)
 
 
 def layer_timing(config, column_counts, activations, rows_per_pe, *, first=True,
@@ -35,50 +48,51 @@ def layer_timing(config, column_counts, activations, rows_per_pe, *, first=True,
     column_counts = np.asarray(column_counts, dtype=np.int64)
     n_in = column_counts.shape[1]
     slots = -(-n_in // n_pes)
-    columns = np.flatnonzero(np.asarray(activations) != 0)
-    n_b = len(columns)
-    counts = column_counts[:, columns].T            # (broadcasts, PEs)
-    slot_of = columns // n_pes
+    nonzero = np.zeros(slots * n_pes, dtype=bool)
+    nonzero[:n_in] = np.asarray(activations) != 0
+    per_slot = nonzero.reshape(slots, n_pes)
+    drop_delay = BROADCAST_LATENCY + POINTER_LATENCY
+    pe_index = np.arange(n_pes)
 
-    push = np.empty(n_b, dtype=np.int64)
-    pops = np.empty((n_b, n_pes), dtype=np.int64)
-    free = np.zeros(n_pes, dtype=np.int64)
-    last_entry = np.full(n_pes, -1, dtype=np.int64)
+    read = np.zeros(slots, dtype=np.int64)
+    current = np.zeros(slots, dtype=np.int64)
+    outstanding = np.full((n_pes, depth), _NEVER, dtype=np.int64)   # release cycles
+    last_entry = np.full(n_pes, _NEVER, dtype=np.int64)
     blocking = np.zeros(n_pes, dtype=np.int64)
-    stalls = 0
-    previous_t, previous_slot = 0, -1
-    for b in range(n_b):
-        if slot_of[b] != previous_slot:
-            ready = previous_t + slot_of[b] - previous_slot
-        else:
-            ready = previous_t + 1
-        t = ready
-        if b >= depth:
-            gate = pops[b - depth]
-            t = max(ready, int(gate.max()) + 1)
+    busy = np.zeros(n_pes, dtype=np.int64)
+    stalls = broadcasts = 0
+    last_push = _NEVER
+    finished = 0                      # L[s-1]: the cycle the previous slot finished
+    for s in range(slots):
+        read[s] = 0 if s == 0 else read[s - 1] + 1
+        if s >= SCAN_AHEAD:
+            read[s] = max(read[s], current[s - SCAN_AHEAD] + 1)
+        current[s] = max(read[s] + SCAN_LATENCY, finished)
+        finished = current[s] + 1
+        ready = current[s] + 1
+        for column in np.flatnonzero(per_slot[s]) + s * n_pes:
+            earliest = outstanding.min(axis=1)          # a full PE frees a place after this
+            t = max(ready, int(earliest.max()) + 1)
             if t > ready:
                 stalls += t - ready
-                blocking += np.clip(np.minimum(t, gate + 1) - ready, 0, None)
-        push[b] = t
-        pop = np.maximum(t + BROADCAST_LATENCY + 1, free)
-        pops[b] = pop
-        n = counts[b]
-        take = np.maximum(pop + 1, last_entry + 1)
-        has = n > 0
-        free = np.where(has, take, pop + 1)
-        last_entry = np.where(has, take + n - 1, last_entry)
-        previous_t, previous_slot = t, slot_of[b]
-
-    if n_b:
-        exhausted = previous_t + 1 + (slots - 1 - previous_slot)
-        t_done = max(exhausted, int((last_entry + ARITH_LATENCY + 1).max()),
-                     int((free + 1).max()))
-    else:
-        t_done = slots + 1
+                blocking += np.clip(np.minimum(t, earliest + 1) - ready, 0, None)
+            n = column_counts[:, column]
+            take = np.maximum(t + QUEUE_LATENCY, last_entry + 1)
+            release = np.where(n > 0, take, t + drop_delay)
+            last_entry = np.where(n > 0, take + n - 1, last_entry)
+            outstanding[pe_index, outstanding.argmin(axis=1)] = release
+            busy += n
+            broadcasts += 1
+            last_push, finished, ready = t, t, t + 1
+    # The scan is exhausted the cycle after the last slot finished (its last push), or the
+    # cycle after it became current when it held no non-zero activation.
+    exhausted = finished + 1 if per_slot[-1].any() else current[-1] + 1
+    t_done = max(exhausted, last_push + drop_delay + 1,
+                 int((last_entry + ARITH_LATENCY + 1).max()))
     return LayerTiming(init=init_cycles(rows_per_pe) if first else 0, compute=t_done + 1,
                        writeback=writeback_cycles(rows_per_pe, next_rows_per_pe),
-                       broadcasts=n_b,
-                       broadcast_stalls=stalls, busy=counts.sum(axis=0), blocking=blocking)
+                       broadcasts=broadcasts,
+                       broadcast_stalls=stalls, busy=busy, blocking=blocking)
 
 
 def job_timing(image, x, golden=None):

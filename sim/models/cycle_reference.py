@@ -10,7 +10,15 @@ from collections import deque
 
 import numpy as np
 
-from eie_hw.timing import ARITH_LATENCY, BROADCAST_LATENCY, init_cycles, writeback_cycles
+from eie_hw.timing import (
+    ARITH_LATENCY,
+    BROADCAST_LATENCY,
+    POINTER_LATENCY,
+    SCAN_AHEAD,
+    SCAN_LATENCY,
+    init_cycles,
+    writeback_cycles,
+)
 
 from .timing_result import LayerTiming
 
@@ -44,12 +52,18 @@ def reference_layer_timing(config, column_counts, activations, rows_per_pe, *, f
     nonzero = nonzero.reshape(slots, n_pes)
     ptr = np.concatenate([np.zeros((n_pes, 1), dtype=np.int64),
                           np.cumsum(column_counts, axis=1)], axis=1)
+    to_pointers = BROADCAST_LATENCY + POINTER_LATENCY
 
     # Section: state at the start of a cycle
-    scan_next, cur_valid, cur_slot, flags = 0, False, 0, set()
-    queues = [deque() for _ in range(n_pes)]
-    in_flight = deque([None] * BROADCAST_LATENCY)   # the broadcast register(s): column or None
-    pointer = [None] * n_pes          # (start, end) read from the pointer banks, or None
+    scan_next = 0                     # next slot to read
+    reads = deque()                   # (slot, cycle its flags reach the slot buffer)
+    occupied = 0                      # slots read and not yet current (slot-buffer places)
+    taken = 0                         # slots that have become current
+    flags = set()                     # F: non-zero PEs of the current slot not yet broadcast
+    cur_slot = 0
+    pending = deque()                 # (column, cycle its pointers are registered in the PEs)
+    queues = [deque() for _ in range(n_pes)]   # (start, end, first cycle as the head)
+    held = [0] * n_pes                # items pushed and neither dropped nor taken
     stream = [(0, 0)] * n_pes         # (next entry, end) of the column being streamed
     last_issue = [-(ARITH_LATENCY + 1)] * n_pes
     busy = np.zeros(n_pes, dtype=np.int64)
@@ -58,65 +72,72 @@ def reference_layer_timing(config, column_counts, activations, rows_per_pe, *, f
 
     t = 0
     while True:
-        exhausted = not cur_valid and scan_next == slots
-        idle = all(not q for q in queues) and all(p is None for p in pointer) \
-            and all(c is None for c in in_flight) \
+        exhausted = not flags and taken == slots
+        idle = not pending and all(not q for q in queues) \
             and all(s[0] == s[1] for s in stream) \
             and all(t > last + ARITH_LATENCY for last in last_issue)
         if exhausted and idle:
             break
 
-        # Section: LNZD and broadcast
-        winner = min(flags) if cur_valid and flags else None
-        held = sum(c is not None for c in in_flight)    # items on their way, counted as held
-        full = [len(q) + held >= depth for q in queues]
+        # Section: LNZD and push (a queue is full when it holds `depth` items, counting the
+        # items on their way to it)
+        winner = min(flags) if flags else None
+        full = [h >= depth for h in held]
         push = winner is not None and not any(full)
         if winner is not None and not push:
             stalls += 1
             blocking += np.array(full, dtype=np.int64)
         remaining = flags - {winner} if push else flags
 
-        # Section: PEs (each sees its queue as it was at the start of the cycle)
+        # Section: PEs. The stream unit streams its column or takes the queue's head; the
+        # pointers registered in this cycle drop an empty column or append it to the queue.
+        released = [0] * n_pes
         for k in range(n_pes):
             nxt, end = stream[k]
-            consumed = False
+            queue = queues[k]
             if nxt < end:
                 stream[k] = (nxt + 1, end)
                 issued = True
-            elif pointer[k] is not None and pointer[k][0] < pointer[k][1]:
-                start, end = pointer[k]
+            elif queue and queue[0][2] <= t:
+                start, end, _ = queue.popleft()
                 stream[k] = (start + 1, end)
-                consumed = issued = True
+                released[k] += 1
+                issued = True
             else:
                 issued = False
-            if pointer[k] is not None and pointer[k][0] == pointer[k][1]:
-                consumed = True
             if issued:
                 busy[k] += 1
                 last_issue[k] = t
-            if consumed:
-                pointer[k] = None
-            if queues[k] and pointer[k] is None:
-                column = queues[k].popleft()
-                pointer[k] = (ptr[k, column], ptr[k, column + 1])
+        while pending and pending[0][1] == t:
+            column, _ = pending.popleft()
+            for k in range(n_pes):
+                start, end = ptr[k, column], ptr[k, column + 1]
+                if start == end:
+                    released[k] += 1
+                else:
+                    queues[k].append((start, end, t + 1))
+        if push:
+            pending.append((cur_slot * n_pes + winner, t + to_pointers))
+            broadcasts += 1
+        for k in range(n_pes):
+            held[k] += push - released[k]
 
-        # Section: the broadcast register writes the queues; this cycle's push enters it
-        arriving = in_flight.popleft()
-        if arriving is not None:
-            for q in queues:
-                q.append(arriving)
-        in_flight.append(cur_slot * n_pes + winner if push else None)
-        broadcasts += push
-
-        # Section: scan advance (slot read issued now, presented next cycle)
-        if (not cur_valid or not remaining) and scan_next < slots:
-            cur_valid, cur_slot = True, scan_next
-            flags = set(np.flatnonzero(nonzero[scan_next]).tolist())
-            scan_next += 1
-        elif not remaining:
-            cur_valid, flags = False, set()
+        # Section: slot scan. The current slot is finished when nothing remains: the head of
+        # the slot buffer becomes current. A slot is read while the buffer has a free place.
+        present = bool(reads) and reads[0][1] <= t
+        if not remaining and present:
+            slot, _ = reads.popleft()
+            flags = set(np.flatnonzero(nonzero[slot]).tolist())
+            cur_slot, taken = slot, taken + 1
+            released_place = 1
         else:
             flags = remaining
+            released_place = 0
+        if scan_next < slots and occupied < SCAN_AHEAD:
+            reads.append((scan_next, t + SCAN_LATENCY))
+            scan_next += 1
+            occupied += 1
+        occupied -= released_place
         t += 1
 
     return LayerTiming(init=init_cycles(rows_per_pe) if first else 0, compute=t + 1,
