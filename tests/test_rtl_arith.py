@@ -8,7 +8,7 @@ from helpers import UNIT_CONFIG, simulate
 from eie_hw.fixedpoint import round_shift, saturate
 from eie_hw.rtl.activation import ActivationUnit
 from eie_hw.rtl.arith import ArithmeticUnit
-from eie_hw.timing import ARITH_LATENCY
+from eie_hw.timing import ARITH_LATENCY, MEMORY_LATENCY, WRITEBACK_LATENCY
 
 
 def random_columns(rng, config, n_columns, same_row):
@@ -27,13 +27,16 @@ def random_columns(rng, config, n_columns, same_row):
 
 
 async def read_rows(ctx, en, addr, data, n):
-    """Rows ``0 .. n - 1`` through a read port whose data follows one cycle after ``en``."""
+    """Rows ``0 .. n - 1`` through a read port whose registered data follows
+    ``MEMORY_LATENCY`` cycles after the address."""
     values = []
     for row in range(n):
         ctx.set(en, 1)
         ctx.set(addr, row)
         await ctx.tick()
         ctx.set(en, 0)
+        for _ in range(MEMORY_LATENCY - 1):
+            await ctx.tick()
         values.append(ctx.get(data))
     return values
 
@@ -64,11 +67,12 @@ def test_arithmetic_unit(seed, rng, same_row, gap_rate, big):
     async def testbench(ctx):
         for l in range(cfg.max_layers):
             for i in range(cfg.codebook_size):
-                ctx.set(dut.cb_wr_en, 1)
-                ctx.set(dut.cb_wr_addr, l * cfg.codebook_size + i)
-                ctx.set(dut.cb_wr_data, int(codebook[l, i]) & ((1 << cfg.weight_width) - 1))
+                ctx.set(dut.codebook_wr.en, 1)
+                ctx.set(dut.codebook_wr.addr, l * cfg.codebook_size + i)
+                ctx.set(dut.codebook_wr.data,
+                        int(codebook[l, i]) & ((1 << cfg.weight_width) - 1))
                 await ctx.tick()
-        ctx.set(dut.cb_wr_en, 0)
+        ctx.set(dut.codebook_wr.en, 0)
         for row in range(cfg.act_depth):
             ctx.set(dut.ext_wr_en, 1)
             ctx.set(dut.ext_wr_addr, row)
@@ -100,10 +104,12 @@ def test_arithmetic_unit(seed, rng, same_row, gap_rate, big):
 
     simulate(dut, testbench)
     np.testing.assert_array_equal(result, expected, err_msg=f"seed={seed}")
-    # busy: an entry entered stage 1 in one of the last ARITH_LATENCY cycles (incl. this one).
+    # busy: an entry entered stage 2 (MEMORY_LATENCY after its issue) in this cycle or one of
+    # the cycles before its write (ARITH_LATENCY after the issue).
+    window = ARITH_LATENCY - MEMORY_LATENCY + 1
     valid = [v for v, _ in busy_trace]
     for t, (_, busy) in enumerate(busy_trace):
-        want = any(valid[max(0, t - ARITH_LATENCY + 1):t + 1])
+        want = any(valid[max(0, t - window + 1):t + 1])
         assert busy == want, f"seed={seed} cycle {t}: busy={busy}"
 
 
@@ -128,13 +134,17 @@ def test_writeback_arithmetic(seed, rng, w_frac, relu):
         ctx.set(dut.ctrl.w_frac, w_frac)
         ctx.set(dut.ctrl.relu, relu)
         ctx.set(dut.ctrl.layer, 1)               # source bank 1, destination bank 0
-        for r in range(rows + 1):
+        # The arithmetic unit's registered accumulator word arrives MEMORY_LATENCY cycles
+        # after the read of its row.
+        for r in range(rows + MEMORY_LATENCY):
             ctx.set(dut.ctrl.r, r)
             if r < rows:
                 assert ctx.get(dut.acc_rd_en) and ctx.get(dut.acc_rd_addr) == r
+            if 0 <= r - MEMORY_LATENCY < rows:
+                ctx.set(dut.acc_data, int(acc[r - MEMORY_LATENCY]))
             await ctx.tick()
-            if r < rows:
-                ctx.set(dut.acc_data, int(acc[r]))      # the accumulator read's data
+        for _ in range(WRITEBACK_LATENCY):
+            await ctx.tick()
         ctx.set(dut.ctrl.wb, 0)
         ctx.set(dut.host_rd_bank, 0)
         result.extend(await read_rows(ctx, dut.host_rd_en, dut.host_rd_addr, dut.act_data, rows))

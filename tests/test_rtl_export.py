@@ -11,6 +11,7 @@ import pytest
 from eie_hw.config import EIEConfig
 from eie_hw.rtl import cli
 from eie_hw.rtl.export import TOP_NAME, gate_count, verilog
+from eie_hw.timing import SCAN_AHEAD
 
 TINY = EIEConfig(n_pes=2, fifo_depth=2, act_depth=4, spmat_depth=4, ptr_depth=8, bias_depth=4,
                  max_layers=2)
@@ -31,8 +32,10 @@ def expected_memories(cfg):
               ("codebook", cfg.weight_width, cfg.max_layers * cfg.codebook_size),
               ("ptr_even", cfg.ptr_width, cfg.ptr_depth // 2),
               ("ptr_odd", cfg.ptr_width, cfg.ptr_depth // 2),
-              ("storage", None, cfg.fifo_depth), ("spmat", cfg.spmat_word_bits, cfg.spmat_depth)]
-    return Counter(per_pe * cfg.n_pes + [("layer_table", None, cfg.max_layers)])
+              ("storage", None, cfg.fifo_depth), ("spmat", cfg.spmat_word_bits, cfg.spmat_depth),
+              ("slots", cfg.act_width, SCAN_AHEAD)]
+    return Counter(per_pe * cfg.n_pes + [("layer_table", None, cfg.max_layers),
+                                         ("flag_buffer", cfg.n_pes, SCAN_AHEAD)])
 
 
 def declared_memories(source, packed=("storage", "layer_table")):
