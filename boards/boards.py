@@ -50,8 +50,8 @@ BOARDS = {
         # Queue depth 2: the queues are flip-flops on the iCE40 (no LUT RAM), and with depth 4
         # the 2-PE array needs 5,359 of the 5,280 logic cells (docs/boards.md).
         name="icebreaker", platform=ICEBreakerPlatform, default_pes=2,
-        memories=dict(fifo_depth=2, act_depth=64, spmat_depth=256, ptr_depth=256,
-                      bias_depth=64, max_layers=2),
+        memories=dict(fifo_depth=2, act_depth=64, spmat_depth=512, spmat_word_bits=32,
+                      ptr_width=11, ptr_depth=256, bias_depth=64, max_layers=2),
         freq=None, synth_opts="-dsp"),
     "ulx3s-85f": Board(
         # 32 PEs fit and place (~30 MHz) but router2 did not converge in 26 min; 16 PEs route

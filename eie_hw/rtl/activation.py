@@ -1,6 +1,6 @@
 """Activation memories of a PE: ping-pong source/destination banks, biases, INIT, WRITEBACK."""
 
-from amaranth import Const, Module, Mux, Signal, signed
+from amaranth import Cat, Const, Module, Mux, Signal, signed
 from amaranth.lib.memory import Memory
 from amaranth.lib.wiring import In, Out
 
@@ -10,15 +10,33 @@ from eie_hw.timing import INIT_LATENCY, MEMORY_LATENCY, WRITEBACK_LATENCY
 from .checks import ConfigComponent
 from .write_port import WritePortSignature
 
-__all__ = ["ActivationUnit", "saturate"]
+__all__ = ["ActivationUnit"]
 
 
-def saturate(m, value, width):
-    """A ``width``-bit signed signal holding ``value`` clamped to that range."""
+def _round_shift_saturate(m, acc, w_frac, relu, cfg):
+    """``relu?(saturate(round_shift(acc, w_frac)))`` (docs/arithmetic.md) in two cycles: the
+    rounded sum's ``act_width``-bit window at ``w_frac`` and whether the shifted value fits
+    are registered; saturation and ReLU pick the result from them. Only the window is
+    shifted (an ``act_width``-bit selector instead of a shifter of the whole accumulator), and
+    "fits" is "every bit from the window's top to the sign equals the sign"."""
+    width = cfg.act_width
+    rounding = Signal(cfg.weight_width)
+    m.d.comb += rounding.eq((Const(1, 1) << w_frac) >> 1)
+    rounded = Signal(signed(cfg.acc_width + 1))
+    m.d.comb += rounded.eq(acc + rounding)
+    sign = rounded[-1]
+    same = Cat(rounded[i] == sign for i in range(len(rounded)))
+    tops = [width - 1 + w for w in range(1 << len(w_frac))]
+    fits_at = Cat(same[top:].all() if top < len(same) else Const(1) for top in tops)
+    low = Signal(signed(width))
+    fits, negative = Signal(), Signal()
+    m.d.sync += [low.eq(rounded.as_unsigned().bit_select(w_frac, width)),
+                 fits.eq(fits_at.bit_select(w_frac, 1)), negative.eq(sign)]
     lo, hi = -(1 << (width - 1)), (1 << (width - 1)) - 1
-    out = Signal(signed(width))
-    m.d.comb += out.eq(Mux(value > hi, hi, Mux(value < lo, lo, value)))
-    return out
+    y = Mux(fits, low, Mux(negative, lo, hi))
+    result = Signal(signed(width))
+    m.d.comb += result.eq(Mux(relu & (y < 0), 0, y))
+    return result
 
 
 class ActivationUnit(ConfigComponent):
@@ -117,13 +135,7 @@ class ActivationUnit(ConfigComponent):
         m.d.sync += [wb_v[0].eq(wb_rd), wb_row[0].eq(ctrl.r)]
         for i in (1, 2):
             m.d.sync += [wb_v[i].eq(wb_v[i - 1]), wb_row[i].eq(wb_row[i - 1])]
-        rounding = Signal(cfg.weight_width)
-        m.d.comb += rounding.eq((Const(1, 1) << ctrl.w_frac) >> 1)
-        shifted = Signal(signed(cfg.acc_width + 1))
-        m.d.sync += shifted.eq((self.acc_data + rounding) >> ctrl.w_frac)
-        y = saturate(m, shifted, cfg.act_width)
-        result = Signal(signed(cfg.act_width))
-        m.d.comb += result.eq(Mux(ctrl.relu & (y < 0), 0, y))
+        result = _round_shift_saturate(m, self.acc_data, ctrl.w_frac, ctrl.relu, cfg)
         wb_d, row_d = wb_v[2], wb_row[2]
 
         # Bank ports: both banks read the scan's or the host's address in every cycle, and
