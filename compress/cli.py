@@ -55,7 +55,8 @@ def add_parser(subparsers):
     p = subparsers.add_parser(
         "compress", help="prune, quantize and Huffman-code a network into an .eie image",
         description="Deep Compression (pruning, trained quantization, Huffman coding) of a "
-                    "network of Linear/ReLU layers into an EIE image, with a report.")
+                    "network of Linear/ReLU layers into an EIE image (.eie) and its "
+                    "Huffman-coded storage form (.eiz), with a report.")
     p.add_argument("model", nargs="?", type=cli_args.existing_file,
                    help="saved PyTorch model: state dict (.pt) or TorchScript file")
     p.add_argument("--demo", choices=["digits"], help="run a built-in demo instead of MODEL")
@@ -179,7 +180,9 @@ def compress_file(args, config):
     report = {"model": str(args.model), "config": config.to_dict(),
               "settings": {k: v for k, v in vars(settings).items()},
               "sparsity": info["sparsity"], "accounting": result["accounting"],
-              "image": result["image_path"].name, "image_file_bytes": result["image_bytes"]}
+              "image": result["image_path"].name, "image_file_bytes": result["image_bytes"],
+              "compressed": result["compressed_path"].name,
+              "compressed_file_bytes": result["compressed_bytes"]}
     if test_data is not None:
         x, y = test_data
         report["accuracy"] = {"float_test": accuracy(model, x, y),
@@ -206,13 +209,13 @@ def run(args):
                                      cache_dir=args.cache_dir, seed=args.seed,
                                      progress=not args.no_progress, balance=args.balance,
                                      pe_balanced_pruning=args.pe_balanced_pruning)
-            print((args.out / "report.txt").read_text(), end="")
-            print(f"wrote {args.out / report['files']['image']} and {args.out / 'report.json'}")
+            files = report["files"]
         else:
-            compress_file(args, config)
-            print((args.out / "report.txt").read_text(), end="")
-            print(f"wrote {args.out / (args.model.stem + '.eie')} and "
-                  f"{args.out / 'report.json'}")
+            report = compress_file(args, config)
+            files = {"image": report["image"], "compressed": report["compressed"]}
+        print((args.out / "report.txt").read_text(), end="")
+        print(f"wrote {args.out / files['image']}, {args.out / files['compressed']} and "
+              f"{args.out / 'report.json'}")
     except (ValueError, TypeError, ImageError, OSError) as e:
         print(f"eie compress: error: {e}", file=sys.stderr)
         return 2

@@ -10,6 +10,7 @@ import torch
 from torch import nn
 
 from compress.cli import main, parse_sparsity
+from compress.storage import load_compressed
 from eie_hw.image import load_image
 from eie_hw.image.fileformat import image_to_bytes
 
@@ -43,6 +44,11 @@ def test_compress_saved_model(files, capsys):
     assert len(image_to_bytes(image)) == report["image_file_bytes"]
     assert all(q.index.max() < 8 for q in image.decode())  # 3 bits: 7 shared values + zero
     assert "total" in (out / "report.txt").read_text()
+    assert image_to_bytes(load_compressed(out / "mlp.eiz")) == (out / "mlp.eie").read_bytes()
+    assert report["compressed"] == "mlp.eiz"
+    assert report["compressed_file_bytes"] == (out / "mlp.eiz").stat().st_size
+    assert capsys.readouterr().out.splitlines()[-1] == (
+        f"wrote {out / 'mlp.eie'}, {out / 'mlp.eiz'} and {out / 'report.json'}")
 
 
 def test_pe_balanced_pruning_equalises_the_pes(files, capsys):

@@ -10,6 +10,7 @@ __all__ = ["main"]
 _PROVIDERS = (
     "sim.apps.bench",
     "compress.cli",
+    "compress.storage_cli",
     "eie_hw.rtl.cli",
     "sim.apps.regress",
     "boards.cli",
