@@ -5,7 +5,8 @@ scans per-layer pruning sensitivity on a validation split, prunes iteratively wi
 shares weights with k-means (4 bits: 15 centroids and the reserved zero), fine-tunes the
 centroids, exports the ``.eie`` image and its Huffman-coded storage form (``.eiz``), and
 measures test accuracy three ways: the float model, the compressed PyTorch model, and the
-bit-exact golden model running the fixed-point image read back from disk.
+bit-exact golden model running the fixed-point image read back from disk. With ``dsd`` the
+dense model is first retrained by Dense-Sparse-Dense (:mod:`compress.dsd`).
 
 Data: ``load_digits`` scaled to ``[0, 1]`` (pixel / 16, exact in activation fixed point),
 a stratified 70/30 train/test split and 20 % of train held out for validation, all seeded.
@@ -31,6 +32,7 @@ from torch import nn
 from eie_hw.image import load_image
 from sim.models.golden import GoldenModel
 
+from .dsd import dsd_classifier
 from .export import export_model
 from .pipeline import Settings, compress_model
 from .plots import plot_sensitivity
@@ -144,14 +146,17 @@ def _pe_balance(config, index):
 
 
 def run_digits_demo(out_dir, config, quick=False, *, cache_dir=None, seed=0, progress=True,
-                    threads=1, balance=False, pe_balanced_pruning=False):
+                    threads=1, balance=False, pe_balanced_pruning=False, dsd=None):
     """Run the demo, write ``out_dir/{digits.eie, digits.eiz, report.json, report.txt, *.png}``
     and return the report dictionary (see ``report.json``).
 
     ``config`` is the :class:`~eie_hw.config.EIEConfig` the image is built for (use a board-size
     ``n_pes`` such as 4 or 8). ``cache_dir`` holds the dense checkpoint (default
     ``$EIE_CACHE_DIR`` or ``~/.cache/eie``). ``balance`` uses the load-balanced row order;
-    ``pe_balanced_pruning`` prunes every PE's rows to the same count (ESE).
+    ``pe_balanced_pruning`` prunes every PE's rows to the same count (ESE). ``dsd``
+    (:class:`~compress.dsd.DSDSettings`) retrains the dense model with Dense-Sparse-Dense
+    before it is compressed; the report's ``dsd`` section then holds the plain model's
+    accuracies beside it (``accuracy.float_test`` is the DSD model's).
     """
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -162,6 +167,13 @@ def run_digits_demo(out_dir, config, quick=False, *, cache_dir=None, seed=0, pro
         x_val, y_val = data["validation"]
         x_test, y_test = data["test"]
         dense, cached = _dense_model(data, seed, quick, cache_dir, progress)
+        dsd_report = None
+        if dsd is not None:
+            dsd_report = {"settings": asdict(dsd),
+                          "plain_float_test": accuracy(dense, x_test, y_test),
+                          "plain_float_validation": accuracy(dense, x_val, y_val)}
+            dense, dsd_report["losses"] = dsd_classifier(copy.deepcopy(dense), data["train"],
+                                                         dsd, seed=seed, progress=progress)
         t_dense = time.perf_counter()
         scan = sensitivity_scan(dense, lambda m: accuracy(m, x_val, y_val),
                                 (0.0, 0.5, 0.8, 0.9, 0.95, 0.98) if quick else
@@ -194,6 +206,7 @@ def run_digits_demo(out_dir, config, quick=False, *, cache_dir=None, seed=0, pro
     report = {
         "demo": "digits", "quick": quick, "seed": seed, "config": config.to_dict(),
         "balanced_rows": balance,
+        "dsd": dsd_report,
         "architecture": list(DIGITS_SIZES),
         "data": {k: len(v[1]) for k, v in data.items()} | {
             "split": "load_digits / 16; stratified test 30 %, validation 20 % of train; "
