@@ -38,14 +38,14 @@ from eie_hw.entry import unpack_entries
 from . import huffman
 from .storage import compressed_sizes
 
-__all__ = ["layer_accounting", "image_accounting", "FILE_INT_BYTES"]
+__all__ = ["layer_accounting", "image_accounting", "huffman_stream_bits", "FILE_INT_BYTES"]
 
 FILE_INT_BYTES = 4
 VERIFY_LIMIT = 1 << 20
 _PARTS = ("weight_bits", "index_bits", "codebook_bits", "bias_bits")
 
 
-def _huffman_bits(symbols, alphabet_size, what):
+def huffman_stream_bits(symbols, alphabet_size, what):
     """Huffman-code ``symbols``; return ``(coded + table bits, coded bits)``.
 
     Streams up to :data:`VERIFY_LIMIT` symbols are really encoded and decoded and the round trip
@@ -84,11 +84,11 @@ def layer_accounting(config, layer, *, name="layer"):
         "bias_bits": layer.n_out * config.act_width,
         "pointer_bits": config.n_pes * (layer.n_in + 1) * config.ptr_width,
     }
-    w_bits, w_raw = _huffman_bits(weight_index, config.codebook_size, f"{name} weight-index")
-    i_bits, i_raw = _huffman_bits(zero_run, config.max_zero_run + 1, f"{name} zero-run")
+    w_bits, w_raw = huffman_stream_bits(weight_index, config.codebook_size, f"{name} weight-index")
+    i_bits, i_raw = huffman_stream_bits(zero_run, config.max_zero_run + 1, f"{name} zero-run")
     counts = np.asarray(layer.column_counts, dtype=np.int64).ravel()
     max_count = int(counts.max()) if counts.size else 0
-    p_bits, _ = _huffman_bits(counts, max_count + 1, f"{name} column-length")
+    p_bits, _ = huffman_stream_bits(counts, max_count + 1, f"{name} column-length")
     pqh = dict(pq, weight_bits=w_bits, index_bits=i_bits,
                pointer_bits=p_bits + 16)  # + 16: the alphabet size of the column-length table
     ratio_pq, ratio_pq_ptr = _ratios(dense, pq)

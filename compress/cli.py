@@ -3,6 +3,7 @@
 ::
 
     eie compress --demo digits --out DIR [--pes N] [--quick] [--dsd]
+    eie compress --demo lenet5 --out DIR [--pes N] [--quick]
     eie compress MODEL --out DIR [--pes N] [--sparsity 0.9 | --sparsity fc1=0.92,fc2=0.95]
                  [--bits 4] [--train-x X.npy --train-y Y.npy] [--test-x … --test-y …]
                  [--dsd [--dsd-sparsity 0.3] [--dsd-epochs 20]]
@@ -63,7 +64,9 @@ def add_parser(subparsers):
                     "Huffman-coded storage form (.eiz), with a report.")
     p.add_argument("model", nargs="?", type=cli_args.existing_file,
                    help="saved PyTorch model: state dict (.pt) or TorchScript file")
-    p.add_argument("--demo", choices=["digits"], help="run a built-in demo instead of MODEL")
+    p.add_argument("--demo", choices=["digits", "lenet5"],
+                   help="run a built-in demo instead of MODEL: the digits MLP, or a "
+                        "LeNet-5-style CNN on the digits (convolutions on the host)")
     p.add_argument("--out", required=True, type=cli_args.output_dir, help="output directory")
     p.add_argument("--pes", type=cli_args.pe_count, default=None,
                    help="number of PEs of the EIEConfig (default: 4 for demos, else 64)")
@@ -243,7 +246,16 @@ def run(args):
         config = EIEConfig(n_pes=args.pes if args.pes is not None else
                            (4 if args.demo else EIEConfig().n_pes))
         check_options(args, config)
-        if args.demo:
+        if args.demo == "lenet5":
+            from .cnn import run_lenet5_demo
+
+            if args.dsd or args.balance or args.pe_balanced_pruning or args.cache_dir:
+                raise ValueError("--demo lenet5 takes only --pes, --quick, --seed and "
+                                 "--no-progress")
+            report = run_lenet5_demo(args.out, config, quick=args.quick, seed=args.seed,
+                                     progress=not args.no_progress)
+            files = report["files"]
+        elif args.demo:
             from .demo import run_digits_demo
 
             report = run_digits_demo(args.out, config, quick=args.quick,
@@ -256,7 +268,8 @@ def run(args):
             report = compress_file(args, config)
             files = {"image": report["image"], "compressed": report["compressed"]}
         print((args.out / "report.txt").read_text(), end="")
-        print(f"wrote {args.out / files['image']}, {args.out / files['compressed']} and "
+        written = [files[k] for k in ("image", "compressed", "host") if k in files]
+        print(f"wrote {', '.join(str(args.out / f) for f in written)} and "
               f"{args.out / 'report.json'}")
     except (ValueError, TypeError, ImageError, OSError) as e:
         print(f"eie compress: error: {e}", file=sys.stderr)

@@ -40,7 +40,8 @@ from .report import format_table, write_report
 from .sensitivity import sensitivity_scan
 from .train import accuracy, predict, train
 
-__all__ = ["run_digits_demo", "digits_data", "digits_mlp", "DIGITS_SIZES", "demo_settings"]
+__all__ = ["run_digits_demo", "digits_data", "digits_mlp", "DIGITS_SIZES", "demo_settings",
+           "torch_threads"]
 
 DIGITS_SIZES = (64, 300, 100, 10)
 # Deep Compression prunes LeNet-300-100 to 8 % / 9 % / 26 %; these are the digits analogue,
@@ -121,7 +122,7 @@ def _dense_model(data, seed, quick, cache_dir, progress):
 
 
 @contextlib.contextmanager
-def _torch_threads(n):
+def torch_threads(n):
     """Tiny MLPs train faster on one thread than on two (less synchronisation)."""
     previous = torch.get_num_threads()
     torch.set_num_threads(n)
@@ -162,7 +163,7 @@ def run_digits_demo(out_dir, config, quick=False, *, cache_dir=None, seed=0, pro
     out_dir.mkdir(parents=True, exist_ok=True)
     cache_dir = _default_cache() if cache_dir is None else Path(cache_dir)
     started = time.perf_counter()
-    with _torch_threads(threads):
+    with torch_threads(threads):
         data = digits_data(seed)
         x_val, y_val = data["validation"]
         x_test, y_test = data["test"]

@@ -15,6 +15,7 @@ _PROVIDERS = (
     "sim.apps.regress",
     "boards.cli",
     "sim.apps.demo",
+    "sim.apps.cnn_demo",
 )
 
 
