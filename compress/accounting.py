@@ -38,9 +38,12 @@ from eie_hw.entry import unpack_entries
 from . import huffman
 from .storage import compressed_sizes
 
-__all__ = ["layer_accounting", "image_accounting", "huffman_stream_bits", "FILE_INT_BYTES"]
+__all__ = ["layer_accounting", "image_accounting", "huffman_stream_bits", "FILE_INT_BYTES",
+           "FLOAT_BITS"]
 
 FILE_INT_BYTES = 4
+#: Bits of a float32: the dense layer's weights and biases the ratios are measured against.
+FLOAT_BITS = 32
 VERIFY_LIMIT = 1 << 20
 _PARTS = ("weight_bits", "index_bits", "codebook_bits", "bias_bits")
 
@@ -76,7 +79,7 @@ def layer_accounting(config, layer, *, name="layer"):
     entries = int(len(codes))
     nonzeros = int(np.count_nonzero(weight_index))
     n_weights = layer.n_out * layer.n_in
-    dense = 32 * (n_weights + layer.n_out)
+    dense = FLOAT_BITS * (n_weights + layer.n_out)
     pq = {
         "weight_bits": entries * config.weight_index_bits,
         "index_bits": entries * config.rel_index_bits,

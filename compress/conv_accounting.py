@@ -11,20 +11,19 @@ entries, over the whole tensor instead of per PE and column, so no pointers are 
 :func:`conv_accounting` counts it like :func:`compress.accounting.layer_accounting` counts an
 EIE layer: the dense float32 layer against fixed-width fields (``pq``) and against the two
 entry streams canonically Huffman-coded with their code-length tables (``pqh``); the codebook
-(``2 ** bits`` values) and the biases count as float32, which is what the host computes with.
+(``2 ** bits`` values) and the biases count as float32 (:data:`~compress.accounting.FLOAT_BITS`),
+which is what the host computes with.
 """
 
 import numpy as np
 
-from .accounting import huffman_stream_bits
+from .accounting import FLOAT_BITS, huffman_stream_bits
 
-__all__ = ["CONV_REL_INDEX_BITS", "FLOAT_BITS", "conv_entries", "conv_accounting"]
+__all__ = ["CONV_REL_INDEX_BITS", "conv_entries", "conv_accounting"]
 
 #: Relative-index bits of a convolution's entries: Deep Compression's LeNet-5 table (Table 3)
 #: stores 5-bit indices.
 CONV_REL_INDEX_BITS = 5
-#: Bits of a host float (dense weights, codebook values and biases of a host layer).
-FLOAT_BITS = 32
 
 
 def conv_entries(index, rel_bits=CONV_REL_INDEX_BITS):

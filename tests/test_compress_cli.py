@@ -107,6 +107,8 @@ def test_errors_exit_2_with_a_message(files, capsys, monkeypatch, extra, message
     (["mlp.pt", "--out", "mlp.pt"], r"argument --out: must be a directory, not the file 'mlp.pt'"),
     (["--demo", "digits", "--out", "out", "--epochs", "3", "--sparsity", "0.5"],
      r"--sparsity, --epochs cannot be used with --demo \(the demo has its own settings\)"),
+    (["--demo", "lenet5", "--out", "out", "--dsd"],
+     r"--demo lenet5 takes only --pes, --quick, --seed and --no-progress"),
 ])
 def test_files_and_combinations_are_checked_first(files, capsys, monkeypatch, argv, message):
     """A missing model, an output directory that is a file and options the demo would ignore
