@@ -22,6 +22,11 @@ Per layer and in total:
 * ``file_bytes`` — bytes of each array of the layer's section in the ``.eie`` file
   (:mod:`eie_hw.image.fileformat`): int32 codebook, bias, row order and pointers, one entry
   code per byte (two when entries are wider than 8 bits).
+* ``eiz_bytes`` — bytes of each part of the layer in the compressed ``.eiz`` file
+  (:func:`compress.storage.compressed_sizes`), and ``ratio_eiz``, the *actual* ratio: dense
+  float32 bytes over those bytes (in the total: over the whole file, header included). It
+  differs from ``ratio_pqh_with_pointers`` only by what the counting leaves out: the file's
+  header, each layer's shape fields, stored row orders, stream lengths and byte padding.
 """
 
 from collections import Counter
@@ -31,15 +36,19 @@ import numpy as np
 from eie_hw.entry import unpack_entries
 
 from . import huffman
+from .storage import compressed_sizes
 
-__all__ = ["layer_accounting", "image_accounting", "FILE_INT_BYTES"]
+__all__ = ["layer_accounting", "image_accounting", "huffman_stream_bits", "FILE_INT_BYTES",
+           "FLOAT_BITS"]
 
 FILE_INT_BYTES = 4
+#: Bits of a float32: the dense layer's weights and biases the ratios are measured against.
+FLOAT_BITS = 32
 VERIFY_LIMIT = 1 << 20
 _PARTS = ("weight_bits", "index_bits", "codebook_bits", "bias_bits")
 
 
-def _huffman_bits(symbols, alphabet_size, what):
+def huffman_stream_bits(symbols, alphabet_size, what):
     """Huffman-code ``symbols``; return ``(coded + table bits, coded bits)``.
 
     Streams up to :data:`VERIFY_LIMIT` symbols are really encoded and decoded and the round trip
@@ -70,7 +79,7 @@ def layer_accounting(config, layer, *, name="layer"):
     entries = int(len(codes))
     nonzeros = int(np.count_nonzero(weight_index))
     n_weights = layer.n_out * layer.n_in
-    dense = 32 * (n_weights + layer.n_out)
+    dense = FLOAT_BITS * (n_weights + layer.n_out)
     pq = {
         "weight_bits": entries * config.weight_index_bits,
         "index_bits": entries * config.rel_index_bits,
@@ -78,11 +87,11 @@ def layer_accounting(config, layer, *, name="layer"):
         "bias_bits": layer.n_out * config.act_width,
         "pointer_bits": config.n_pes * (layer.n_in + 1) * config.ptr_width,
     }
-    w_bits, w_raw = _huffman_bits(weight_index, config.codebook_size, f"{name} weight-index")
-    i_bits, i_raw = _huffman_bits(zero_run, config.max_zero_run + 1, f"{name} zero-run")
+    w_bits, w_raw = huffman_stream_bits(weight_index, config.codebook_size, f"{name} weight-index")
+    i_bits, i_raw = huffman_stream_bits(zero_run, config.max_zero_run + 1, f"{name} zero-run")
     counts = np.asarray(layer.column_counts, dtype=np.int64).ravel()
     max_count = int(counts.max()) if counts.size else 0
-    p_bits, _ = _huffman_bits(counts, max_count + 1, f"{name} column-length")
+    p_bits, _ = huffman_stream_bits(counts, max_count + 1, f"{name} column-length")
     pqh = dict(pq, weight_bits=w_bits, index_bits=i_bits,
                pointer_bits=p_bits + 16)  # + 16: the alphabet size of the column-length table
     ratio_pq, ratio_pq_ptr = _ratios(dense, pq)
@@ -113,12 +122,18 @@ def image_accounting(image, names=None):
 
     Returns ``{"layers": [...], "total": {...}}``; ``total`` sums the bit counts and
     recomputes density and ratios from the sums. ``file_payload_bytes`` is the payload of the
-    ``.eie`` file (the file adds its fixed prefix, JSON header and checksum).
+    ``.eie`` file (the file adds its fixed prefix, JSON header and checksum);
+    ``eiz_file_bytes`` the size of the whole ``.eiz`` file (``eiz_header_bytes`` of it outside
+    the layers) and ``ratio_eiz`` the dense float32 bytes over it.
     """
     cfg = image.config
     names = names or [f"layer {l}" for l in range(len(image.layers))]
     layers = [layer_accounting(cfg, enc, name=n)
               for enc, n in zip(image.layers, names, strict=True)]
+    eiz = compressed_sizes(image)
+    for a, parts in zip(layers, eiz["layers"], strict=True):
+        a["eiz_bytes"] = parts
+        a["ratio_eiz"] = a["dense_bits"] / (8 * sum(parts.values()))
     total = {"name": "total", "weights": sum(a["weights"] for a in layers),
              "nonzeros": sum(a["nonzeros"] for a in layers),
              "entries": sum(a["entries"] for a in layers),
@@ -139,4 +154,8 @@ def image_accounting(image, names=None):
         "pq": cfg.rel_index_bits,
         "pqh": sum(a["index_bits_per_entry"]["pqh"] * a["entries"] for a in layers) / entries}
     total["file_payload_bytes"] = sum(sum(a["file_bytes"].values()) for a in layers)
+    total["eiz_bytes"] = {k: sum(a["eiz_bytes"][k] for a in layers) for k in eiz["layers"][0]}
+    total["eiz_header_bytes"] = eiz["header"]
+    total["eiz_file_bytes"] = eiz["total"]
+    total["ratio_eiz"] = total["dense_bits"] / (8 * eiz["total"])
     return {"layers": layers, "total": total}

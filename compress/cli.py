@@ -2,9 +2,14 @@
 
 ::
 
-    eie compress --demo digits --out DIR [--pes N] [--quick]
+    eie compress --demo digits --out DIR [--pes N] [--quick] [--dsd]
+    eie compress --demo lenet5 --out DIR [--pes N] [--quick]
     eie compress MODEL --out DIR [--pes N] [--sparsity 0.9 | --sparsity fc1=0.92,fc2=0.95]
                  [--bits 4] [--train-x X.npy --train-y Y.npy] [--test-x … --test-y …]
+                 [--dsd [--dsd-sparsity 0.3] [--dsd-epochs 20]]
+
+``--dsd`` retrains the dense model by Dense-Sparse-Dense (:mod:`compress.dsd`) before it is
+compressed (with ``MODEL``, on the ``--train-x``/``--train-y`` data).
 
 ``MODEL`` is a state dict of Linear layers (ReLU is put between them, none after the last unless
 ``--relu-last``) or a TorchScript module of Linear/ReLU layers. Data files are ``.npy`` arrays
@@ -55,10 +60,13 @@ def add_parser(subparsers):
     p = subparsers.add_parser(
         "compress", help="prune, quantize and Huffman-code a network into an .eie image",
         description="Deep Compression (pruning, trained quantization, Huffman coding) of a "
-                    "network of Linear/ReLU layers into an EIE image, with a report.")
+                    "network of Linear/ReLU layers into an EIE image (.eie) and its "
+                    "Huffman-coded storage form (.eiz), with a report.")
     p.add_argument("model", nargs="?", type=cli_args.existing_file,
                    help="saved PyTorch model: state dict (.pt) or TorchScript file")
-    p.add_argument("--demo", choices=["digits"], help="run a built-in demo instead of MODEL")
+    p.add_argument("--demo", choices=["digits", "lenet5"],
+                   help="run a built-in demo instead of MODEL: the digits MLP, or a "
+                        "LeNet-5-style CNN on the digits (convolutions on the host)")
     p.add_argument("--out", required=True, type=cli_args.output_dir, help="output directory")
     p.add_argument("--pes", type=cli_args.pe_count, default=None,
                    help="number of PEs of the EIEConfig (default: 4 for demos, else 64)")
@@ -86,6 +94,12 @@ def add_parser(subparsers):
     p.add_argument("--pe-balanced-pruning", action="store_true",
                    help="prune so that every PE (rows i mod --pes) keeps the same number of "
                         "weights per layer (ESE load-balance-aware pruning)")
+    p.add_argument("--dsd", action="store_true",
+                   help="retrain the dense model by Dense-Sparse-Dense before compressing it")
+    p.add_argument("--dsd-sparsity", type=cli_args.fraction, default=None,
+                   help="with --dsd: fraction pruned in the sparse phase (default 0.3)")
+    p.add_argument("--dsd-epochs", type=cli_args.nonnegative_int, default=None,
+                   help="with --dsd: epochs of the sparse and of the re-dense phase (default 20)")
     p.add_argument("--relu-last", action="store_true", default=None,
                    help="state dict: apply ReLU after the last layer too")
     p.add_argument("--cache-dir", type=cli_args.output_dir, help="demo: dense checkpoint cache")
@@ -103,6 +117,10 @@ def check_options(args, config):
 
     if (args.demo is None) == (args.model is None):
         raise ValueError("give either MODEL or --demo")
+    dsd_options = [flag(n) for n in ("dsd_sparsity", "dsd_epochs") if getattr(args, n) is not None]
+    if dsd_options and not args.dsd:
+        raise ValueError(f"{', '.join(dsd_options)} {'needs' if len(dsd_options) == 1 else 'need'} "
+                         f"--dsd")
     if args.demo:
         ignored = [flag(n) for n in _MODEL_DEFAULTS if getattr(args, n) is not None]
         if ignored:
@@ -119,6 +137,8 @@ def check_options(args, config):
     for x, y in (("train_x", "train_y"), ("test_x", "test_y")):
         if (getattr(args, x) is None) != (getattr(args, y) is None):
             raise ValueError(f"{flag(x)} and {flag(y)} go together")
+    if args.dsd and args.train_x is None:
+        raise ValueError("--dsd needs training data (--train-x and --train-y)")
     if args.bits is not None and args.bits > config.weight_index_bits:
         raise ValueError(f"--bits {args.bits} needs a {2 ** args.bits}-entry codebook; the "
                          f"configuration holds {config.codebook_size} (weight_index_bits="
@@ -149,8 +169,22 @@ def _pair(args, x_attr, y_attr):
             load_array(y, f"--{y_attr.replace('_', '-')}"))
 
 
+def dsd_settings(args):
+    """The :class:`~compress.dsd.DSDSettings` of ``--dsd`` (``None`` without it)."""
+    from .dsd import DSDSettings
+
+    if not args.dsd:
+        return None
+    changes = {"sparsity": args.dsd_sparsity}
+    if args.dsd_epochs is not None:
+        changes.update(sparse_epochs=args.dsd_epochs, redense_epochs=args.dsd_epochs)
+    return DSDSettings(**{k: v for k, v in changes.items() if v is not None})
+
+
 def compress_file(args, config):
     """``eie compress MODEL``: returns the report dictionary."""
+    import copy
+
     import numpy as np
 
     from sim.models.golden import GoldenModel
@@ -172,6 +206,17 @@ def compress_file(args, config):
     n_in = next(m for m in model.modules() if hasattr(m, "in_features")).in_features
     if test_data is not None:
         test_data = tuple(t.numpy() for t in as_tensors(*test_data, n_in, what="test data"))
+    dsd = dsd_settings(args)
+    report_dsd = None
+    if dsd is not None:
+        from .dsd import dsd_classifier
+
+        plain = model
+        model, losses = dsd_classifier(copy.deepcopy(model), train_data, dsd, seed=args.seed,
+                                       progress=not args.no_progress)
+        report_dsd = {"settings": vars(dsd), "losses": losses}
+        if test_data is not None:
+            report_dsd["plain_float_test"] = accuracy(plain, *test_data)
     compressed, info = compress_model(model, settings, train_data,
                                       progress=not args.no_progress)
     result = export_model(compressed, config, args.out, stem=args.model.stem,
@@ -179,7 +224,9 @@ def compress_file(args, config):
     report = {"model": str(args.model), "config": config.to_dict(),
               "settings": {k: v for k, v in vars(settings).items()},
               "sparsity": info["sparsity"], "accounting": result["accounting"],
-              "image": result["image_path"].name, "image_file_bytes": result["image_bytes"]}
+              "image": result["image_path"].name, "image_file_bytes": result["image_bytes"],
+              "compressed": result["compressed_path"].name,
+              "compressed_file_bytes": result["compressed_bytes"], "dsd": report_dsd}
     if test_data is not None:
         x, y = test_data
         report["accuracy"] = {"float_test": accuracy(model, x, y),
@@ -199,20 +246,31 @@ def run(args):
         config = EIEConfig(n_pes=args.pes if args.pes is not None else
                            (4 if args.demo else EIEConfig().n_pes))
         check_options(args, config)
-        if args.demo:
+        if args.demo == "lenet5":
+            from .cnn import run_lenet5_demo
+
+            if args.dsd or args.balance or args.pe_balanced_pruning or args.cache_dir:
+                raise ValueError("--demo lenet5 takes only --pes, --quick, --seed and "
+                                 "--no-progress")
+            report = run_lenet5_demo(args.out, config, quick=args.quick, seed=args.seed,
+                                     progress=not args.no_progress)
+            files = report["files"]
+        elif args.demo:
             from .demo import run_digits_demo
 
             report = run_digits_demo(args.out, config, quick=args.quick,
                                      cache_dir=args.cache_dir, seed=args.seed,
                                      progress=not args.no_progress, balance=args.balance,
-                                     pe_balanced_pruning=args.pe_balanced_pruning)
-            print((args.out / "report.txt").read_text(), end="")
-            print(f"wrote {args.out / report['files']['image']} and {args.out / 'report.json'}")
+                                     pe_balanced_pruning=args.pe_balanced_pruning,
+                                     dsd=dsd_settings(args))
+            files = report["files"]
         else:
-            compress_file(args, config)
-            print((args.out / "report.txt").read_text(), end="")
-            print(f"wrote {args.out / (args.model.stem + '.eie')} and "
-                  f"{args.out / 'report.json'}")
+            report = compress_file(args, config)
+            files = {"image": report["image"], "compressed": report["compressed"]}
+        print((args.out / "report.txt").read_text(), end="")
+        written = [files[k] for k in ("image", "compressed", "host") if k in files]
+        print(f"wrote {', '.join(str(args.out / f) for f in written)} and "
+              f"{args.out / 'report.json'}")
     except (ValueError, TypeError, ImageError, OSError) as e:
         print(f"eie compress: error: {e}", file=sys.stderr)
         return 2

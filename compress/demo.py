@@ -3,9 +3,10 @@
 ``run_digits_demo`` trains a 64-300-100-10 ReLU MLP (or loads it from the checkpoint cache),
 scans per-layer pruning sensitivity on a validation split, prunes iteratively with retraining,
 shares weights with k-means (4 bits: 15 centroids and the reserved zero), fine-tunes the
-centroids, exports the ``.eie`` image, Huffman-codes the entry streams for the accounting, and
+centroids, exports the ``.eie`` image and its Huffman-coded storage form (``.eiz``), and
 measures test accuracy three ways: the float model, the compressed PyTorch model, and the
-bit-exact golden model running the fixed-point image read back from disk.
+bit-exact golden model running the fixed-point image read back from disk. With ``dsd`` the
+dense model is first retrained by Dense-Sparse-Dense (:mod:`compress.dsd`).
 
 Data: ``load_digits`` scaled to ``[0, 1]`` (pixel / 16, exact in activation fixed point),
 a stratified 70/30 train/test split and 20 % of train held out for validation, all seeded.
@@ -31,6 +32,7 @@ from torch import nn
 from eie_hw.image import load_image
 from sim.models.golden import GoldenModel
 
+from .dsd import dsd_classifier
 from .export import export_model
 from .pipeline import Settings, compress_model
 from .plots import plot_sensitivity
@@ -38,7 +40,8 @@ from .report import format_table, write_report
 from .sensitivity import sensitivity_scan
 from .train import accuracy, predict, train
 
-__all__ = ["run_digits_demo", "digits_data", "digits_mlp", "DIGITS_SIZES", "demo_settings"]
+__all__ = ["run_digits_demo", "digits_data", "digits_mlp", "DIGITS_SIZES", "demo_settings",
+           "torch_threads"]
 
 DIGITS_SIZES = (64, 300, 100, 10)
 # Deep Compression prunes LeNet-300-100 to 8 % / 9 % / 26 %; these are the digits analogue,
@@ -119,7 +122,7 @@ def _dense_model(data, seed, quick, cache_dir, progress):
 
 
 @contextlib.contextmanager
-def _torch_threads(n):
+def torch_threads(n):
     """Tiny MLPs train faster on one thread than on two (less synchronisation)."""
     previous = torch.get_num_threads()
     torch.set_num_threads(n)
@@ -144,24 +147,34 @@ def _pe_balance(config, index):
 
 
 def run_digits_demo(out_dir, config, quick=False, *, cache_dir=None, seed=0, progress=True,
-                    threads=1, balance=False, pe_balanced_pruning=False):
-    """Run the demo, write ``out_dir/{digits.eie, report.json, report.txt, *.png}`` and return
-    the report dictionary (see ``report.json``).
+                    threads=1, balance=False, pe_balanced_pruning=False, dsd=None):
+    """Run the demo, write ``out_dir/{digits.eie, digits.eiz, report.json, report.txt, *.png}``
+    and return the report dictionary (see ``report.json``).
 
     ``config`` is the :class:`~eie_hw.config.EIEConfig` the image is built for (use a board-size
     ``n_pes`` such as 4 or 8). ``cache_dir`` holds the dense checkpoint (default
     ``$EIE_CACHE_DIR`` or ``~/.cache/eie``). ``balance`` uses the load-balanced row order;
-    ``pe_balanced_pruning`` prunes every PE's rows to the same count (ESE).
+    ``pe_balanced_pruning`` prunes every PE's rows to the same count (ESE). ``dsd``
+    (:class:`~compress.dsd.DSDSettings`) retrains the dense model with Dense-Sparse-Dense
+    before it is compressed; the report's ``dsd`` section then holds the plain model's
+    accuracies beside it (``accuracy.float_test`` is the DSD model's).
     """
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     cache_dir = _default_cache() if cache_dir is None else Path(cache_dir)
     started = time.perf_counter()
-    with _torch_threads(threads):
+    with torch_threads(threads):
         data = digits_data(seed)
         x_val, y_val = data["validation"]
         x_test, y_test = data["test"]
         dense, cached = _dense_model(data, seed, quick, cache_dir, progress)
+        dsd_report = None
+        if dsd is not None:
+            dsd_report = {"settings": asdict(dsd),
+                          "plain_float_test": accuracy(dense, x_test, y_test),
+                          "plain_float_validation": accuracy(dense, x_val, y_val)}
+            dense, dsd_report["losses"] = dsd_classifier(copy.deepcopy(dense), data["train"],
+                                                         dsd, seed=seed, progress=progress)
         t_dense = time.perf_counter()
         scan = sensitivity_scan(dense, lambda m: accuracy(m, x_val, y_val),
                                 (0.0, 0.5, 0.8, 0.9, 0.95, 0.98) if quick else
@@ -194,6 +207,7 @@ def run_digits_demo(out_dir, config, quick=False, *, cache_dir=None, seed=0, pro
     report = {
         "demo": "digits", "quick": quick, "seed": seed, "config": config.to_dict(),
         "balanced_rows": balance,
+        "dsd": dsd_report,
         "architecture": list(DIGITS_SIZES),
         "data": {k: len(v[1]) for k, v in data.items()} | {
             "split": "load_digits / 16; stratified test 30 %, validation 20 % of train; "
@@ -221,6 +235,8 @@ def run_digits_demo(out_dir, config, quick=False, *, cache_dir=None, seed=0, pro
             "dense_bits": total["dense_bits"], "density": total["density"],
             "image_file_bytes": result["image_bytes"],
             "ratio_vs_image_file": total["dense_bits"] / (8 * result["image_bytes"]),
+            "compressed_file_bytes": result["compressed_bytes"],
+            "ratio_file": total["ratio_eiz"],
         },
         "totals": total,
         "layers": layers,
@@ -228,12 +244,14 @@ def run_digits_demo(out_dir, config, quick=False, *, cache_dir=None, seed=0, pro
         "timing_s": {"dense": t_dense - started, "dense_cached": cached,
                      "compress": t_compress - t_dense, "export_and_golden": t_end - t_compress,
                      "total": t_end - started},
-        "files": {"image": result["image_path"].name, **{k: Path(v).name for k, v in
+        "files": {"image": result["image_path"].name,
+                  "compressed": result["compressed_path"].name, **{k: Path(v).name for k, v in
                                                            result["plots"].items()},
                   "sensitivity": "sensitivity.png", "table": "report.txt"},
     }
     report["targets"] = {
         "ratio_at_least_40x": report["compression"]["ratio"] >= 40,
+        "file_ratio_at_least_40x": report["compression"]["ratio_file"] >= 40,
         "loss_at_most_0.5pp": report["accuracy"]["loss_pp"] <= 0.5,
         "golden_within_0.2pp_of_pytorch": abs(report["accuracy"]["golden_vs_pytorch_pp"]) <= 0.2,
     }
@@ -241,6 +259,7 @@ def run_digits_demo(out_dir, config, quick=False, *, cache_dir=None, seed=0, pro
     summary = (f"float test {100 * float_acc:.2f}%  compressed: PyTorch {100 * torch_acc:.2f}%"
                f"  golden {100 * golden_acc:.2f}%  ratio {total['ratio_pqh']:.1f}x "
                f"(P+Q {total['ratio_pq']:.1f}x, with pointers "
-               f"{total['ratio_pqh_with_pointers']:.1f}x)")
+               f"{total['ratio_pqh_with_pointers']:.1f}x; the .eiz file "
+               f"{total['ratio_eiz']:.1f}x)")
     write_report(out_dir, report, table=summary + "\n\n" + table)
     return report

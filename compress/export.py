@@ -1,12 +1,13 @@
-"""Compressed PyTorch network → fixed-point EIE image (``.eie``), accounting and plots.
+"""Compressed PyTorch network → fixed-point EIE image (``.eie``), its Deep Compression storage
+form (``.eiz``, :mod:`compress.storage`), accounting and plots.
 
 :func:`export_model` takes a model whose fully connected layers are
 :class:`~compress.quantize.SharedLinear` (run :func:`~compress.quantize.quantize_model` first),
 refuses anything EIE cannot run (:func:`~compress.model.linear_chain`), converts codebooks and
 biases to the configuration's fixed point, encodes and writes the image. Everything that can
 fail (unsupported layers, NaN, codebooks larger than the configuration, layers or images that
-do not fit) fails *before* the image is written, and a failure after it removes it again, so a
-failed export leaves no partial image behind.
+do not fit) fails *before* the image is written, and a failure after it removes the written
+files again, so a failed export leaves no partial image behind.
 
 The bit-exact accuracy of an exported image is :meth:`sim.models.golden.GoldenModel.accuracy`.
 """
@@ -21,6 +22,7 @@ from .accounting import image_accounting
 from .model import linear_chain
 from .plots import plot_sparsity, plot_weight_distributions
 from .quantize import SharedLinear
+from .storage import SUFFIX, save_compressed
 
 __all__ = ["quantized_layers", "export_model"]
 
@@ -48,13 +50,15 @@ def quantized_layers(config, model):
 
 def export_model(model, config, out_dir, *, stem="model", float_weights=None, plots=True,
                  balance=False):
-    """Write ``out_dir/<stem>.eie`` (and plots) for ``model``; return a result dictionary.
+    """Write ``out_dir/<stem>.eie``, ``out_dir/<stem>.eiz`` (and plots) for ``model``; return a
+    result dictionary.
 
     ``float_weights`` (``{layer name: array}``, optional) are the pruned float weights before
     sharing, drawn under the centroids in the weight-distribution plot. ``balance`` assigns
     rows to PEs with the image's load-balanced order instead of ``i mod N``. The result holds
-    ``image`` (the :class:`EIEImage`), ``image_path``, ``image_bytes``, ``names``,
-    ``accounting`` (:func:`~compress.accounting.image_accounting`) and ``plots``.
+    ``image`` (the :class:`EIEImage`), ``image_path``, ``image_bytes``, ``compressed_path``,
+    ``compressed_bytes`` (the ``.eiz`` file), ``names``, ``accounting``
+    (:func:`~compress.accounting.image_accounting`) and ``plots``.
     """
     names, layers = quantized_layers(config, model)
     try:
@@ -67,7 +71,9 @@ def export_model(model, config, out_dir, *, stem="model", float_weights=None, pl
     out_dir.mkdir(parents=True, exist_ok=True)
     path = out_dir / f"{stem}.eie"
     size = save_image(image, path)
+    compressed_path = path.with_suffix(SUFFIX)
     try:
+        compressed_size = save_compressed(image, compressed_path)
         figures = {}
         if plots:
             chain = {c.name: c.module for c in linear_chain(model)}
@@ -83,6 +89,8 @@ def export_model(model, config, out_dir, *, stem="model", float_weights=None, pl
                 names, [a["density"] for a in accounting["layers"]], out_dir / "sparsity.png"))
     except BaseException:
         path.unlink(missing_ok=True)
+        compressed_path.unlink(missing_ok=True)
         raise
-    return {"image": image, "image_path": path, "image_bytes": size, "names": names,
-            "layers": layers, "accounting": accounting, "plots": figures}
+    return {"image": image, "image_path": path, "image_bytes": size,
+            "compressed_path": compressed_path, "compressed_bytes": compressed_size,
+            "names": names, "layers": layers, "accounting": accounting, "plots": figures}

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
+from .cnn_model import input_size, is_cnn, split_cnn
 from .kmeans import INITS, check_bits
 from .model import linear_chain
 from .prune import iterative_prune, model_sparsity, prunable_layers, prune_model
@@ -59,9 +60,11 @@ class Settings:
 
 
 def check_model(model):
-    """Raise ``TypeError``/``ValueError`` unless every layer of ``model`` can run on EIE and
-    every parameter is finite; returns the :func:`~compress.model.linear_chain`."""
-    chain = linear_chain(model)
+    """Raise ``TypeError``/``ValueError`` unless every layer of ``model`` can run on EIE (or,
+    for a CNN, :func:`~compress.cnn_model.split_cnn` accepts it: convolutions on the host, the
+    fully connected part on EIE) and every parameter is finite; returns the
+    :func:`~compress.model.linear_chain` of the part EIE runs."""
+    chain = linear_chain(split_cnn(model)[1] if is_cnn(model) else model)
     for name, param in model.named_parameters():
         if not torch.isfinite(param.detach()).all():
             raise ValueError(f"parameter {name!r} contains NaN or infinite values")
@@ -105,18 +108,18 @@ def compress_model(model, settings, data=None, *, progress=True):
     """Compress a copy of ``model``; returns ``(compressed, info)``.
 
     ``data`` is ``(x, y)`` for retraining (classification, cross-entropy) or ``None``.
-    ``compressed`` has :class:`~compress.quantize.SharedLinear` layers; ``info`` holds the
+    ``compressed`` has :class:`~compress.quantize.SharedLinear` (and, for a CNN,
+    :class:`~compress.quantize.SharedConv2d`) layers; ``info`` holds the
     per-layer ``sparsity``, the pruned float ``weights`` before sharing and the training
     ``losses`` of each phase.
     """
-    check_model(model)
+    chain = check_model(model)
     check_settings(model, settings)
     model = copy.deepcopy(model).cpu().float()
     if data is not None:
-        n_in = linear_chain(model)[0].module.weight.shape[1]
-        x, y = as_tensors(*data, n_in, what="retraining data")
+        x, y = as_tensors(*data, input_size(model), what="retraining data")
         with torch.no_grad():
-            n_out = linear_chain(model)[-1].module.weight.shape[0]
+            n_out = chain[-1].module.weight.shape[0]
             if int(y.max()) >= n_out or int(y.min()) < 0:
                 raise ValueError(f"retraining data: labels must lie in 0…{n_out - 1} for the "
                                  f"model's {n_out} outputs, not {int(y.min())}…{int(y.max())}")

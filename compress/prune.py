@@ -178,8 +178,9 @@ def _check_finite(weight, what):
 
 
 def prunable_layers(model):
-    """``(name, module)`` of every ``nn.Linear`` of ``model`` in registration order."""
-    return [(n, m) for n, m in model.named_modules() if isinstance(m, nn.Linear)]
+    """``(name, module)`` of every ``nn.Linear`` and ``nn.Conv2d`` of ``model`` in
+    registration order."""
+    return [(n, m) for n, m in model.named_modules() if isinstance(m, (nn.Linear, nn.Conv2d))]
 
 
 def _per_layer(value, names, what):
@@ -194,17 +195,20 @@ def _per_layer(value, names, what):
 
 
 def prune_model(model, amount, *, groups=1):
-    """Magnitude-prune every ``nn.Linear`` weight of ``model``.
+    """Magnitude-prune every ``nn.Linear`` and ``nn.Conv2d`` weight of ``model``.
 
     ``amount`` is one value for every layer or ``{layer name: amount}`` (layers left out are
-    not pruned); ``groups`` > 1 is load-balance-aware pruning for that many PEs (a layer with
-    fewer rows is balanced over one group per row). Returns ``{layer name: sparsity}``.
+    not pruned); ``groups`` > 1 is load-balance-aware pruning for that many PEs of the
+    ``nn.Linear`` layers (a layer with fewer rows is balanced over one group per row; a
+    convolution, which runs on the host, is pruned without groups). Returns
+    ``{layer name: sparsity}``.
     """
     layers = dict(prunable_layers(model))
     for name, value in _per_layer(amount, list(layers), "amount").items():
         n_rows = layers[name].weight.shape[0]
+        linear = isinstance(layers[name], nn.Linear)
         magnitude_prune(layers[name], "weight", value, what=f"layer {name!r}",
-                        groups=min(groups, n_rows))
+                        groups=min(groups, n_rows) if linear else 1)
     return {name: sparsity(m) for name, m in layers.items()}
 
 
@@ -215,7 +219,7 @@ def sparsity(module, name="weight"):
 
 
 def model_sparsity(model):
-    """``{layer name: sparsity}`` of every ``nn.Linear`` of ``model``."""
+    """``{layer name: sparsity}`` of every ``nn.Linear`` and ``nn.Conv2d`` of ``model``."""
     return {name: sparsity(m) for name, m in prunable_layers(model)}
 
 

@@ -21,3 +21,23 @@ def optimal_prefix_code_bits(counts):
 
 def optimal_stream_bits(symbols):
     return optimal_prefix_code_bits(Counter(symbols))
+
+
+def leb128(value):
+    """Unsigned LEB128 by the textbook loop: 7 bits per byte, low group first, the top bit set
+    on every byte but the last."""
+    out = []
+    while True:
+        byte = value % 128
+        value //= 128
+        out.append(byte + 128 if value else byte)
+        if not value:
+            return bytes(out)
+
+
+def packed_bits(values, width):
+    """``values`` as ``width``-bit fields (two's complement for negative values), most-significant
+    bit first, zero-padded to whole bytes — built as a string of '0'/'1' characters."""
+    text = "".join(format(v % (1 << width), f"0{width}b") for v in values) if width else ""
+    text += "0" * (-len(text) % 8)
+    return bytes(int(text[i:i + 8], 2) for i in range(0, len(text), 8))

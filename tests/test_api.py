@@ -10,6 +10,7 @@ from torch import nn
 from compress.pipeline import Settings
 from eie_hw.config import EIEConfig
 from eie_hw.fixedpoint import act_from_fixed
+from eie_hw.image.fileformat import image_to_bytes
 from eie_hw.image.network import encode_network
 from sim import EIEModel
 from sim.apps import api
@@ -71,6 +72,16 @@ def test_save_load_and_reencode(model, rng, tmp_path, seed):
     np.testing.assert_array_equal(other.predict(x), model.predict(x), err_msg=f"seed={seed}")
 
 
+def test_save_compressed_and_load(model, rng, tmp_path, seed):
+    """The .eiz file loads back to the same image, bit for bit, through the same ``load``."""
+    size = model.save_compressed(tmp_path / "net.eiz")
+    assert size == (tmp_path / "net.eiz").stat().st_size
+    model.save(tmp_path / "net.eie")
+    loaded = EIEModel.load(tmp_path / "net.eiz")
+    assert image_to_bytes(loaded.image) == (tmp_path / "net.eie").read_bytes(), f"seed={seed}"
+    assert model.report()["compression"]["file_bytes"] == size
+
+
 def test_report(model, rng):
     x = inputs(rng, 2)
     report = model.report(x)
@@ -78,6 +89,9 @@ def test_report(model, rng):
     assert entries == [int(layer.entry_counts.sum()) for layer in model.image.layers]
     assert report["compression"]["entries"] == sum(entries)
     assert report["compression"]["ratio"] > report["compression"]["ratio_with_pointers"] > 1
+    assert report["compression"]["ratio_file"] == pytest.approx(
+        sum(32 * (layer.n_in * layer.n_out + layer.n_out) for layer in model.image.layers)
+        / (8 * report["compression"]["file_bytes"]), rel=1e-12)
     assert report["cycles"]["per_input"] == model.cycles(x).tolist()
     assert 0 < report["cycles"]["load_efficiency"] <= 1
 

@@ -78,6 +78,15 @@ def inputs(tmp_path, monkeypatch):
     ("run --sim x.npy --input x.npy --pes 2", r"--pes needs --board"),
     ("run --port /dev/null x.npy --input x.npy --uart", r"--uart needs --sim"),
     ("run --sim x.npy --input x.npy --baud 9600", r"--baud needs --port"),
+    # unpack, pack
+    ("unpack none.eiz", r"argument MODEL.eiz: no such file: 'none.eiz'"),
+    ("unpack x.npy -o no/x.eie", r"argument -o/--output: the directory of 'no/x.eie' does not "
+                                 r"exist"),
+    ("pack f.txt -o .", r"argument -o/--output: must be a file to write, not the directory '.'"),
+    # cnn-demo
+    ("cnn-demo --pes 3", r"argument --pes: must be a power of two, not 3"),
+    ("cnn-demo --limit 0", r"argument --limit: must be a positive integer, not 0"),
+    ("cnn-demo --out f.txt", r"argument --out: must be a directory, not the file 'f.txt'"),
 ])
 def test_bad_argument(inputs, capsys, argv, message):
     assert exit_status(argv.split()) == 2

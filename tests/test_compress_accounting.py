@@ -8,6 +8,7 @@ from oracles import optimal_stream_bits
 
 from compress.accounting import image_accounting
 from compress.huffman import huffman_code, table_bits
+from compress.storage import save_compressed
 from eie_hw.config import EIEConfig
 from eie_hw.image import encode_network, save_image
 from sim.verify.random_layers import random_network
@@ -70,6 +71,20 @@ def test_accounting_matches_layers_and_file(rng, tmp_path, n_pes):
     for key in ("weight_bits", "index_bits", "codebook_bits", "bias_bits", "pointer_bits"):
         assert total["pq"][key] == sum(a["pq"][key] for a in acc["layers"])
     assert total["dense_bits"] == sum(a["dense_bits"] for a in acc["layers"])
+
+    # The actual ratio is the .eiz file's, and the file holds what the counting counts plus
+    # its header, each layer's fields and row order, and at most a few bytes per layer of
+    # stream lengths, code-width bytes and byte padding.
+    size = save_compressed(image, tmp_path / "net.eiz")
+    assert total["eiz_file_bytes"] == size == (tmp_path / "net.eiz").stat().st_size
+    assert total["ratio_eiz"] == total["dense_bits"] / (8 * size)
+    assert total["eiz_header_bytes"] + sum(sum(a["eiz_bytes"].values())
+                                           for a in acc["layers"]) == size
+    for a in acc["layers"]:
+        counted = sum(a["pqh"].values())  # weights, indices, codebook, biases, pointers
+        known = 8 * (a["eiz_bytes"]["fields"] + a["eiz_bytes"]["row_order"])
+        assert 0 <= 8 * sum(a["eiz_bytes"].values()) - counted - known <= 8 * 24, a["name"]
+        assert a["ratio_eiz"] == a["dense_bits"] / (8 * sum(a["eiz_bytes"].values()))
 
 
 def test_long_streams_are_sized_like_coded_ones(rng, monkeypatch):

@@ -10,6 +10,7 @@ import torch
 from torch import nn
 
 from compress.cli import main, parse_sparsity
+from compress.storage import load_compressed
 from eie_hw.image import load_image
 from eie_hw.image.fileformat import image_to_bytes
 
@@ -43,6 +44,11 @@ def test_compress_saved_model(files, capsys):
     assert len(image_to_bytes(image)) == report["image_file_bytes"]
     assert all(q.index.max() < 8 for q in image.decode())  # 3 bits: 7 shared values + zero
     assert "total" in (out / "report.txt").read_text()
+    assert image_to_bytes(load_compressed(out / "mlp.eiz")) == (out / "mlp.eie").read_bytes()
+    assert report["compressed"] == "mlp.eiz"
+    assert report["compressed_file_bytes"] == (out / "mlp.eiz").stat().st_size
+    assert capsys.readouterr().out.splitlines()[-1] == (
+        f"wrote {out / 'mlp.eie'}, {out / 'mlp.eiz'} and {out / 'report.json'}")
 
 
 def test_pe_balanced_pruning_equalises_the_pes(files, capsys):
@@ -101,6 +107,8 @@ def test_errors_exit_2_with_a_message(files, capsys, monkeypatch, extra, message
     (["mlp.pt", "--out", "mlp.pt"], r"argument --out: must be a directory, not the file 'mlp.pt'"),
     (["--demo", "digits", "--out", "out", "--epochs", "3", "--sparsity", "0.5"],
      r"--sparsity, --epochs cannot be used with --demo \(the demo has its own settings\)"),
+    (["--demo", "lenet5", "--out", "out", "--dsd"],
+     r"--demo lenet5 takes only --pes, --quick, --seed and --no-progress"),
 ])
 def test_files_and_combinations_are_checked_first(files, capsys, monkeypatch, argv, message):
     """A missing model, an output directory that is a file and options the demo would ignore

@@ -6,9 +6,11 @@ import time
 import numpy as np
 
 from compress.demo import digits_data, run_digits_demo
+from compress.storage import load_compressed
 from eie_hw.config import EIEConfig
 from eie_hw.fixedpoint import act_to_fixed
 from eie_hw.image import load_image
+from eie_hw.image.fileformat import image_to_bytes
 from sim.models.golden import GoldenModel
 
 
@@ -23,7 +25,8 @@ def test_digits_demo_quick(tmp_path):
     assert elapsed < 30
     out = tmp_path / "out"
     assert json.loads((out / "report.json").read_text())["accuracy"] == report["accuracy"]
-    for name in ("digits.eie", "report.txt", "weights.png", "sparsity.png", "sensitivity.png"):
+    for name in ("digits.eie", "digits.eiz", "report.txt", "weights.png", "sparsity.png",
+                 "sensitivity.png"):
         assert (out / name).stat().st_size > 0, name
 
     # Golden accuracy recomputed from the file on disk and the data split.
@@ -41,6 +44,13 @@ def test_digits_demo_quick(tmp_path):
                 for k in ("weight_bits", "index_bits", "codebook_bits", "bias_bits"))
     assert report["compression"]["ratio"] == dense / coded
     assert report["compression"]["image_file_bytes"] == (out / "digits.eie").stat().st_size
+
+    # The .eiz file gives the .eie image back bit for bit; its ratio is the file's size.
+    eiz = (out / "digits.eiz").stat().st_size
+    assert image_to_bytes(load_compressed(out / "digits.eiz")) == (out / "digits.eie").read_bytes()
+    assert report["compression"]["compressed_file_bytes"] == eiz
+    assert report["compression"]["ratio_file"] == dense / (8 * eiz)
+    assert report["files"]["compressed"] == "digits.eiz"
     assert [a["relu"] for a in layers] == [True, True, False]
     for a, q in zip(layers, image.decode(), strict=True):
         assert a["nonzeros"] == np.count_nonzero(q.index)

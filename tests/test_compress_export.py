@@ -11,9 +11,11 @@ import compress.export as export_module
 from compress.export import export_model
 from compress.model import linear_chain, load_model
 from compress.pipeline import Settings, compress_model
+from compress.storage import load_compressed
 from eie_hw.config import EIEConfig
 from eie_hw.fixedpoint import act_to_fixed, from_fixed
 from eie_hw.image import ImageError, load_image
+from eie_hw.image.fileformat import image_to_bytes
 from sim.models.golden import GoldenModel
 
 
@@ -33,9 +35,12 @@ def test_exported_image_computes_what_pytorch_computes(rng, seed, tmp_path):
                                                    seed=seed), (x, y), progress=False)
     config = EIEConfig(n_pes=4)
     result = export_model(model, config, tmp_path)
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["model.eie", "sparsity.png",
-                                                          "weights.png"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["model.eie", "model.eiz",
+                                                          "sparsity.png", "weights.png"]
     image = load_image(tmp_path / "model.eie")
+    assert image_to_bytes(load_compressed(tmp_path / "model.eiz")) == image_to_bytes(image)
+    assert result["compressed_bytes"] == (tmp_path / "model.eiz").stat().st_size \
+        == result["accounting"]["total"]["eiz_file_bytes"]
     chain = linear_chain(model)
     for q, layer in zip(image.decode(), chain, strict=True):
         assert np.array_equal(q.index, layer.module.index.numpy())
@@ -148,7 +153,7 @@ def test_failure_after_writing_removes_the_image(tmp_path, monkeypatch):
     monkeypatch.setattr(export_module, "plot_weight_distributions", broken)
     with pytest.raises(RuntimeError, match="plotting failed"):
         export_model(model, EIEConfig(n_pes=2), tmp_path)
-    assert not list(tmp_path.glob("*.eie"))
+    assert not list(tmp_path.glob("*.eie")) and not list(tmp_path.glob("*.eiz"))
 
 
 def test_load_model_state_dict_and_torchscript(tmp_path, seed):

@@ -40,7 +40,7 @@ from .layout import EncodedLayer, check_pointers, decode_layer
 from .network import EIEImage
 
 __all__ = ["FORMAT_VERSION", "MAGIC", "save_image", "load_image", "image_to_bytes",
-           "image_from_bytes"]
+           "image_from_bytes", "write_atomic"]
 
 MAGIC = b"EIEIMG\r\n"
 FORMAT_VERSION = 1
@@ -80,9 +80,9 @@ def image_to_bytes(image):
     return body + _CRC.pack(zlib.crc32(body))
 
 
-def save_image(image, path):
-    """Write ``image`` to ``path`` atomically: on any error no file (or the old one) remains."""
-    data = image_to_bytes(image)
+def write_atomic(path, data):
+    """Write the bytes ``data`` to ``path`` atomically (a temporary file in the same directory,
+    then a rename): on any error no file (or the old one) remains. Returns ``len(data)``."""
     path = Path(path)
     fd, tmp = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp", dir=path.parent or ".")
     try:
@@ -93,6 +93,11 @@ def save_image(image, path):
         os.unlink(tmp)
         raise
     return len(data)
+
+
+def save_image(image, path):
+    """Write ``image`` to ``path`` atomically: on any error no file (or the old one) remains."""
+    return write_atomic(path, image_to_bytes(image))
 
 
 def load_image(path):

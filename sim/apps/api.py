@@ -8,6 +8,7 @@ In the spirit of hls4ml's convert → compile → predict::
     eie.predict(x)                     # golden model: float in, float out (bit-exact)
     eie.simulate(x, backend="verilator", check=True)   # the RTL: outputs and cycles
     eie.save("net.eie"); EIEModel.load("net.eie")
+    eie.save_compressed("net.eiz"); EIEModel.load("net.eiz")   # Deep Compression's storage form
     eie.report(x)                      # compression, per-PE load, cycles
     eie.run_on_board(x, port="/dev/ttyUSB1")          # or sim=True: the board's simulation
 
@@ -20,7 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from eie_hw.fixedpoint import act_from_fixed, as_act_fixed
-from eie_hw.image import ImageError, encode_network, load_image, save_image
+from eie_hw.image import ImageError, encode_network, save_image
 from sim.models.cycle_model import job_timing
 from sim.models.golden import GoldenModel
 from sim.verify.backends import simulate_rtl
@@ -68,12 +69,23 @@ class EIEModel:
 
     @classmethod
     def load(cls, path):
-        """The model of an ``.eie`` file."""
-        return cls(load_image(path))
+        """The model of an ``.eie`` image or of an ``.eiz`` compressed file (told apart by
+        their magic bytes, :func:`compress.storage.read_image`)."""
+        from compress.storage import read_image
+
+        return cls(read_image(path))
 
     def save(self, path):
         """Write the image to ``path`` (``.eie``); returns its size in bytes."""
         return save_image(self._image, Path(path))
+
+    def save_compressed(self, path):
+        """Write the image's Deep Compression storage form to ``path`` (``.eiz``,
+        :mod:`compress.storage`: Huffman-coded entries and column counts); returns its size
+        in bytes. :meth:`load` reads it back to the same image, bit for bit."""
+        from compress.storage import save_compressed
+
+        return save_compressed(self._image, Path(path))
 
     def for_config(self, config):
         """The same network encoded for another configuration (e.g. a board's)."""
@@ -159,8 +171,9 @@ class EIEModel:
     # Section: reports.
 
     def report(self, x=None):
-        """Compression (Deep Compression's accounting of the image), per-PE load (entries per
-        PE and layer) and, for inputs ``x``, the cycle model's cycles and load efficiency."""
+        """Compression (Deep Compression's accounting of the image, and the actual ratio of its
+        ``.eiz`` file), per-PE load (entries per PE and layer) and, for inputs ``x``, the
+        cycle model's cycles and load efficiency."""
         from compress.accounting import image_accounting
 
         accounting = image_accounting(self._image, self._names)
@@ -170,6 +183,9 @@ class EIEModel:
             # same with the column pointers counted too.
             "compression": {"ratio": total["ratio_pqh"],
                             "ratio_with_pointers": total["ratio_pqh_with_pointers"],
+                            # Actual: dense float32 bytes / bytes of the .eiz file.
+                            "ratio_file": total["ratio_eiz"],
+                            "file_bytes": total["eiz_file_bytes"],
                             "density": total["density"], "entries": total["entries"],
                             "padding": total["padding"], "layers": accounting["layers"]},
             "pe_entries": {name: [int(c) for c in layer.entry_counts]

@@ -10,10 +10,12 @@ __all__ = ["main"]
 _PROVIDERS = (
     "sim.apps.bench",
     "compress.cli",
+    "compress.storage_cli",
     "eie_hw.rtl.cli",
     "sim.apps.regress",
     "boards.cli",
     "sim.apps.demo",
+    "sim.apps.cnn_demo",
 )
 
 

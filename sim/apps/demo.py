@@ -137,6 +137,8 @@ def run_demo(args):
         "rtl_golden_mismatches": mismatches, "rtl_cycle_model_mismatches": cycle_mismatches,
         "rtl_errors": int(np.count_nonzero(errors)),
         "compression_ratio": report["compression"]["ratio"],
+        "compression_ratio_file": report["compression"]["ratio_file"],
+        "compressed_file_bytes": report["compression"]["compressed_file_bytes"],
         "cycles_per_inference_mean": float(cycles.mean()),
         "load_efficiency": float(bound.sum() / cycles.sum()),
         "us_per_inference_800mhz": float(cycles.mean() / PAPER_CLOCK_HZ * 1e6),
@@ -190,11 +192,12 @@ the same images {pct(s['golden_accuracy_on_rtl_images'])})
   RTL vs golden model: {verdict}; cycle counts equal to the cycle model on \
 {s['test_images'] - s['rtl_cycle_model_mismatches']}/{s['test_images']} images \
 ({s['backend']}, {s['rtl_wall_s']:.1f} s)
-  compression  {s['compression_ratio']:.1f}× (Deep Compression counting)
+  compression  {s['compression_ratio']:.1f}× (Deep Compression counting); the .eiz file \
+{s['compression_ratio_file']:.1f}× ({s['compressed_file_bytes']} bytes)
   cycles       {s['cycles_per_inference_mean']:.0f} per inference, load efficiency \
 {pct(s['load_efficiency'])}
   time         {s['us_per_inference_800mhz']:.2f} µs at the paper's 800 MHz; {ecp5}
-  written to   {out}/ (report.json, report.txt, demo.json, digits.eie, *.png)
+  written to   {out}/ (report.json, report.txt, demo.json, digits.eie, digits.eiz, *.png)
 """)
 
 
