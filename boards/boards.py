@@ -61,10 +61,10 @@ BOARDS = {
         name="ulx3s-85f", platform=ULX3S_85F_Platform, default_pes=16,
         memories=dict(fifo_depth=8, act_depth=32, spmat_depth=512, ptr_depth=512,
                       bias_depth=64, max_layers=4),
-        # 100 MHz is out of reach with this RTL (docs/boards.md); the PLL makes 30 MHz (40 MHz
-        # routed at 37.2 MHz and failed); `eie build --freq` asks for another clock.
-        # router1 (the default) took over 15 min for 28 % of the 32-PE design's arcs.
-        freq=30e6, nextpnr_opts="--router router2"),
+        # 100 MHz from the 25 MHz oscillator through the PLL (docs/boards.md); `eie build
+        # --freq` asks for another clock. router1 (the default) took over 15 min for 28 % of
+        # the 32-PE design's arcs with the earlier RTL.
+        freq=100e6, nextpnr_opts="--router router2"),
 }
 
 

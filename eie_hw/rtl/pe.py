@@ -52,7 +52,8 @@ class PE(ConfigComponent):
     act_data : Out
         The registered activation word read ``MEMORY_LATENCY`` cycles earlier (host reads).
     wr_en, wr : In
-        Host write word addressed to this PE (``wr.pe`` is ignored).
+        Host write word addressed to this PE (``wr.pe`` is ignored); it is registered and
+        written the next cycle.
     host_rd_en, host_rd_bank, host_rd_addr : In
         Host read of an activation.
     """
@@ -107,21 +108,26 @@ class PE(ConfigComponent):
             self.act_data.eq(act.act_data),
         ]
 
-        # Host writes: one write port per memory, each enabled by its space.
-        wr = self.wr
+        # Host writes: registered, then one write port per memory, each enabled by its space.
+        wr_en = Signal()
+        wr = Signal.like(self.wr)
+        m.d.sync += [wr_en.eq(self.wr_en), wr.eq(self.wr)]
         for port, space in ((pointer.even_wr, Space.PTR_EVEN), (pointer.odd_wr, Space.PTR_ODD),
                             (stream.spmat_wr, Space.SPMAT), (arith.codebook_wr, Space.CODEBOOK),
                             (act.act_wr, Space.ACT), (act.bias_wr, Space.BIAS)):
-            m.d.comb += [port.en.eq(self.wr_en & (wr.space == space)), port.addr.eq(wr.addr),
+            m.d.comb += [port.en.eq(wr_en & (wr.space == space)), port.addr.eq(wr.addr),
                          port.data.eq(wr.data)]
 
         # Items held: pushed (seen one cycle later as ctrl.pushed) until dropped or taken.
         depth = cfg.fifo_depth
         held = Signal(range(depth + 1))
-        released = pointer.drop + stream.pop
-        m.d.sync += held.eq(held + ctrl.pushed - released)
+        held_next = Signal(range(depth + 1))
+        at_depth, below_by_one = Signal(), Signal()       # held >= depth, held >= depth - 1
+        m.d.comb += held_next.eq(held + ctrl.pushed - pointer.drop - stream.pop)
+        m.d.sync += [held.eq(held_next), at_depth.eq(held_next >= depth),
+                     below_by_one.eq(held_next >= depth - 1)]
         m.d.comb += [
-            self.full.eq(Mux(ctrl.pushed, held >= depth - 1, held >= depth)),
+            self.full.eq(Mux(ctrl.pushed, below_by_one, at_depth)),
             self.idle.eq(~pointer.pending & queue.empty & ~stream.active & ~stream.issued
                          & ~arith.busy),
         ]

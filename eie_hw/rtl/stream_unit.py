@@ -38,7 +38,7 @@ class SparseStreamUnit(ConfigComponent):
     pop : Out
         The head is taken in this cycle.
     active : Out
-        ``next < end`` (the unit is streaming a column).
+        ``next < end`` (the unit is streaming a column; a register).
     issued : Out
         Whether an entry was issued in the previous cycle (still on its way to stage 2).
     entry_valid, entry, entry_first, entry_value : Out
@@ -81,16 +81,17 @@ class SparseStreamUnit(ConfigComponent):
         issue = Signal()
         addr = Signal(cfg.ptr_width)
         m.d.comb += [
-            self.active.eq(nxt < end),
             take.eq(~self.active & self.head_valid),
             self.pop.eq(take),
             issue.eq(self.active | take),
             addr.eq(Mux(self.active, nxt, head.start)),
         ]
+        # ``active`` is the register ``next < end``, computed with the next values.
         with m.If(self.active):
-            m.d.sync += nxt.eq(nxt + 1)
+            m.d.sync += [nxt.eq(nxt + 1), self.active.eq(nxt + 1 < end)]
         with m.Elif(take):
-            m.d.sync += [nxt.eq(head.start + 1), end.eq(head.end), value.eq(head.value)]
+            m.d.sync += [nxt.eq(head.start + 1), end.eq(head.end), value.eq(head.value),
+                         self.active.eq(head.start + 1 < head.end)]
 
         # The memory reads ``addr`` in every cycle (no read enable): stage 2 uses the word only
         # after an issue, and the issue decision never reaches the block RAM's clock enable.

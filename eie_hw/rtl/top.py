@@ -53,25 +53,32 @@ class EIETop(ConfigComponent):
             pes.append(pe)
 
         host = self.host
-        m.d.comb += [host.busy.eq(ccu.busy), host.done.eq(ccu.done), host.error.eq(ccu.error),
-                     host.cycles.eq(ccu.cycles), host.broadcasts.eq(ccu.broadcasts),
-                     host.stalls.eq(ccu.stalls)]
-
-        # Section: write stream.
-        wr = host.write.payload
-        accept = Signal()
-        m.d.comb += [host.write.ready.eq(~ccu.busy), accept.eq(host.write.valid & ~ccu.busy)]
+        # Section: write stream. Every word is registered before it acts (the START command,
+        # a layer-table write, or a PE memory write, which the PE registers once more), so
+        # the host's logic reaches no memory or control of the array in the same cycle. The
+        # status hides the START in the register: from the cycle after it is accepted the
+        # array is busy and ``done`` low, as if the CCU had started.
+        wr_valid = Signal()
+        wr = Signal.like(host.write.payload)
+        start_pending = wr_valid & (wr.space == Space.START)
+        m.d.comb += [
+            host.write.ready.eq(~ccu.busy & ~start_pending),
+            host.busy.eq(ccu.busy | start_pending), host.done.eq(ccu.done & ~start_pending),
+            host.error.eq(ccu.error), host.cycles.eq(ccu.cycles),
+            host.broadcasts.eq(ccu.broadcasts), host.stalls.eq(ccu.stalls),
+        ]
+        m.d.sync += [wr_valid.eq(host.write.valid & host.write.ready), wr.eq(host.write.payload)]
         count_max = (1 << START_COUNT_BITS) - 1
         m.d.comb += [
-            ccu.start.eq(accept & (wr.space == Space.START)),
+            ccu.start.eq(start_pending),
             # Counts that do not fit the CCU's input saturate (and are refused).
             ccu.n_layers.eq(Mux(wr.data[START_COUNT_BITS:].any(), count_max,
                                 wr.data[:START_COUNT_BITS])),
-            ccu.table_wr_en.eq(accept & (wr.space == Space.LAYER)),
+            ccu.table_wr_en.eq(wr_valid & (wr.space == Space.LAYER)),
             ccu.table_wr_addr.eq(wr.addr),
             ccu.table_wr_data.eq(wr.data),
         ]
-        to_pe = accept & (wr.space != Space.START) & (wr.space != Space.LAYER)
+        to_pe = wr_valid & (wr.space != Space.START) & (wr.space != Space.LAYER)
         for k, pe in enumerate(pes):
             m.d.comb += [
                 pe.ctrl.eq(ccu.ctrl),
@@ -83,36 +90,29 @@ class EIETop(ConfigComponent):
                 ccu.idle[k].eq(pe.idle),
             ]
 
-        # Section: read streams. A request is accepted when no answer is on its way and the
-        # answer register is free or being emptied; the addressed PE's registered read data
-        # is the answer MEMORY_LATENCY cycles later.
+        # Section: read streams, one request at a time. An accepted request is registered and
+        # issued to every PE the next cycle; the addressed PE's registered read data arrives
+        # MEMORY_LATENCY cycles after that and is registered as the answer, which stays until
+        # it is taken. A write still in the write registers delays the request.
         req = host.read_req.payload
-        take = Signal()
-        on_way = Signal(MEMORY_LATENCY - 1)
+        pending = Signal()                  # a request accepted and its answer not yet taken
+        issue = Signal()
         rd_pe = Signal.like(req.pe)
-        m.d.comb += [
-            host.read_req.ready.eq(~ccu.busy & ~on_way.any()
-                                   & (~host.read_data.valid | host.read_data.ready)),
-            take.eq(host.read_req.valid & host.read_req.ready),
-        ]
+        rd_addr = Signal.like(req.addr)
+        m.d.comb += host.read_req.ready.eq(~ccu.busy & ~pending & ~wr_valid)
+        with m.If(host.read_req.valid & host.read_req.ready):
+            m.d.sync += [pending.eq(1), rd_pe.eq(req.pe), rd_addr.eq(req.addr)]
+        with m.Elif(host.read_data.valid & host.read_data.ready):
+            m.d.sync += pending.eq(0)
+        m.d.sync += issue.eq(host.read_req.valid & host.read_req.ready)
         for pe in pes:
-            m.d.comb += [pe.host_rd_en.eq(take), pe.host_rd_bank.eq(ccu.result_bank),
-                         pe.host_rd_addr.eq(req.addr)]
-        m.d.sync += on_way.eq(Cat(take, on_way[:-1]))
-        arrives = on_way[-1]
-        with m.If(take):
-            m.d.sync += rd_pe.eq(req.pe)
-        with m.If(arrives):
-            m.d.sync += host.read_data.valid.eq(1)
+            m.d.comb += [pe.host_rd_en.eq(issue), pe.host_rd_bank.eq(ccu.result_bank),
+                         pe.host_rd_addr.eq(rd_addr)]
+        on_way = Signal(MEMORY_LATENCY)
+        m.d.sync += on_way.eq(Cat(issue, on_way[:-1]))
+        live = Array(pe.act_data for pe in pes)[rd_pe] if cfg.n_pes > 1 else pes[0].act_data
+        with m.If(on_way[-1]):
+            m.d.sync += [host.read_data.payload.eq(live), host.read_data.valid.eq(1)]
         with m.Elif(host.read_data.ready):
             m.d.sync += host.read_data.valid.eq(0)
-        # The PE's data is live in the cycle it arrives; an answer left waiting is held in a
-        # register, so later memory reads (e.g. a job's slot scan) cannot change it.
-        fresh = Signal()
-        held = Signal(signed(cfg.act_width))
-        live = Array(pe.act_data for pe in pes)[rd_pe] if cfg.n_pes > 1 else pes[0].act_data
-        m.d.sync += fresh.eq(arrives)
-        with m.If(fresh):
-            m.d.sync += held.eq(live)
-        m.d.comb += host.read_data.payload.eq(Mux(fresh, live, held))
         return m
