@@ -11,8 +11,9 @@ import pytest
 
 from eie_hw.config import EIEConfig
 from sim.apps.cli import main
-from sim.apps.energy import EnergyModel, _interpolate, lnzd_units, memories
+from sim.apps.energy import EnergyModel, interpolate, lnzd_units
 from sim.apps.energy_table import EnergyTableError, check_table, default_table, load_table
+from sim.apps.memories import memories
 from sim.models.cycle_model import layer_timing
 
 FLOPS = {"pe": 700, "ccu": 300}
@@ -107,10 +108,10 @@ def test_unreadable_and_malformed_files(tmp_path):
 def test_interpolation_hits_the_points_and_is_log_linear_between():
     points = {8192: 10.0, 32768: 20.0, 1048576: 100.0}
     for size, value in points.items():
-        assert math.isclose(_interpolate(points, size), value)
-    assert math.isclose(_interpolate(points, 16384), math.sqrt(10.0 * 20.0))
-    assert math.isclose(_interpolate(points, 2048), 5.0)          # first segment, slope 1/2
-    assert math.isclose(_interpolate({100: 4.0}, 400), 8.0)        # one point: square root
+        assert math.isclose(interpolate(points, size), value)
+    assert math.isclose(interpolate(points, 16384), math.sqrt(10.0 * 20.0))
+    assert math.isclose(interpolate(points, 2048), 5.0)          # first segment, slope 1/2
+    assert interpolate({100: 4.0}, 400) == interpolate({100: 4.0}, 1) == 4.0   # a constant
 
 
 def test_lnzd_units_of_the_quadtree():
@@ -132,7 +133,7 @@ def test_multiplies_alone(rng, seed):
 
 def test_memory_reads_alone(rng, seed):
     """Only SRAM reads (register files free): every useful access of every memory, priced by
-    its capacity and width from a one-point table (energy ∝ sqrt(capacity))."""
+    its width from a one-point table (the same per bit at every capacity)."""
     config = EIEConfig(n_pes=2)
     table = zero_table(**{"sram.read_64bit": {1024: 1.0}, "sram.write_over_read": 2.0,
                           "sram.register_file_max_bytes": 0.0})
@@ -141,7 +142,7 @@ def test_memory_reads_alone(rng, seed):
     a = {k: int(v.sum()) for k, v in timing.actions.items()}
 
     def pj(depth, width):
-        return math.sqrt(depth * width / 8 / 1024) * width / 64
+        return width / 64
 
     c = config
     expected = (a["spmat_word_reads"] * pj(c.spmat_depth, c.spmat_word_bits)

@@ -204,6 +204,8 @@ def run_image_balance(args):
     image = load_image(args.image)
     if args.energy_table:
         args.energy = True
+    if args.area_table:
+        args.area = True
     if args.inputs:
         inputs, _ = cli_args.load_inputs(args.inputs, image.n_inputs, "--inputs")
     else:
@@ -217,11 +219,21 @@ def run_image_balance(args):
     report = {"image": str(args.image), "pes": pes, "layers": rows}
     if args.energy:
         report["energy"] = image_energy(image, inputs, args.energy_table, args.clock_mhz * 1e6)
+    if args.area:
+        report["area"] = run_area(image.config, args.area_table)
     if args.json:
         with open(args.json, "w") as f:
             json.dump(report, f, indent=1)
         print(f"results written to {args.json}")
     return 0
+
+
+def run_area(config, table_path):
+    """Print and return the area model of ``config`` (runs Yosys' generic synthesis)."""
+    from .area import DEFAULT_AREA_TABLE_PATH, area_report, load_area_table, print_area
+    report = area_report(config, load_area_table(table_path))
+    print_area(report, table_path or DEFAULT_AREA_TABLE_PATH.name)
+    return report
 
 
 def image_energy(image, inputs, table_path, clock_hz):
@@ -251,11 +263,13 @@ def run_bench(args):
         return run_image_balance(args)
     if args.energy_table:
         args.energy = True
-    energy = None
-    if args.energy:
-        energy_config = EIEConfig(n_pes=args.pes or DEFAULT_PES,
-                                  fifo_depth=args.fifo or DEFAULT_FIFO)
-        energy = (energy_model(energy_config, args.energy_table), args.clock_mhz * 1e6)
+    if args.area_table:
+        args.area = True
+    # The energy and area models price the memories of the default configuration at the
+    # benchmark's PE count and queue depth (the timing configuration is sized per layer).
+    chip = EIEConfig(n_pes=args.pes or DEFAULT_PES, fifo_depth=args.fifo or DEFAULT_FIFO)
+    energy = (energy_model(chip, args.energy_table), args.clock_mhz * 1e6) if args.energy \
+        else None
     args.pes = DEFAULT_PES if args.pes is None else args.pes
     args.fifo = DEFAULT_FIFO if args.fifo is None else args.fifo
     args.row_sigma = args.row_sigma or 0.0
@@ -297,6 +311,8 @@ def run_bench(args):
         png = args.plot or f"bench-sweep-{args.sweep}.png"
         _plot_sweep(sweep, key, png)
         print(f"sweep over {key}: plot written to {png}")
+    if args.area:
+        report["area"] = run_area(chip, args.area_table)
     if args.json:
         with open(args.json, "w") as f:
             json.dump(report, f, indent=1)
@@ -339,6 +355,12 @@ def add_parser(subparsers):
     p.add_argument("--energy-table", type=cli_args.existing_file, metavar="FILE",
                    help="per-action energies (TOML, or JSON if FILE ends in .json) instead of "
                         "the 45 nm defaults; implies --energy")
+    p.add_argument("--area", action="store_true",
+                   help="also the area model: Yosys' generic gate count plus memory area, per "
+                        "PE and array, beside the paper's (minutes at 64 PEs)")
+    p.add_argument("--area-table", type=cli_args.existing_file, metavar="FILE",
+                   help="µm² per transistor and per memory bit (TOML or JSON) instead of the "
+                        "45 nm defaults; implies --area")
     p.add_argument("--clock-mhz", type=cli_args.positive_float, default=PAPER_CLOCK_HZ / 1e6,
                    metavar="F", help=f"clock for power and time (default the paper's "
                                      f"{PAPER_CLOCK_HZ / 1e6:g} MHz)")

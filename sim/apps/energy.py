@@ -7,14 +7,14 @@ which is printed beside the result for comparison only.
 """
 
 import math
-from dataclasses import dataclass
 
 from amaranth.utils import ceil_log2
 
-from eie_hw.timing import SCAN_AHEAD
 from sim.models.actions import CCU_ACTIONS, PE_ACTIONS
 
-__all__ = ["MODULES", "ACTION_MODULE", "lnzd_units", "Memory", "memories", "EnergyModel"]
+from .memories import memories
+
+__all__ = ["MODULES", "ACTION_MODULE", "lnzd_units", "interpolate", "EnergyModel"]
 
 #: The modules of the breakdown, with the paper's Table II module each corresponds to.
 MODULES = {"spmat read": "SpmatRead", "pointer read": "PtrRead", "arithmetic": "ArithmUnit",
@@ -47,45 +47,12 @@ def lnzd_units(n_pes):
     return units
 
 
-@dataclass(frozen=True)
-class Memory:
-    """One memory instance of a PE: ``depth`` words of ``width`` bits, ``count`` instances."""
-
-    name: str
-    depth: int
-    width: int
-    count: int = 1
-
-    @property
-    def bytes(self):
-        return self.depth * self.width / 8
-
-    @property
-    def bits(self):
-        return self.depth * self.width * self.count
-
-
-def memories(config):
-    """The memories of one PE (docs/microarchitecture.md, "Memories per PE")."""
-    c = config
-    return {m.name: m for m in (
-        Memory("spmat", c.spmat_depth, c.spmat_word_bits),
-        Memory("ptr", c.ptr_depth // 2, c.ptr_width, 2),
-        Memory("codebook", c.max_layers * c.codebook_size, c.weight_width),
-        Memory("bias", c.bias_depth, c.act_width),
-        Memory("act", c.act_depth, c.act_width, 2),
-        Memory("acc", c.act_depth, c.acc_width),
-        Memory("queue", c.fifo_depth, c.act_width + 2 * c.ptr_width),
-        Memory("slots", SCAN_AHEAD, c.act_width),
-    )}
-
-
-def _interpolate(points, size):
+def interpolate(points, size):
     """Log-log interpolation of ``points`` (size → value) at ``size``; outside the points the
-    nearest segment's slope (a single point: proportional to the square root of size)."""
+    nearest segment's slope; a single point is a constant."""
     sizes = sorted(points)
     if len(sizes) == 1:
-        return points[sizes[0]] * math.sqrt(size / sizes[0])
+        return points[sizes[0]]
     i = 1
     while i < len(sizes) - 1 and size > sizes[i]:
         i += 1
@@ -134,7 +101,7 @@ class EnergyModel:
             mem = mems[name]
             if mem.bytes <= sram["register_file_max_bytes"]:
                 return op["register_file_32bit"] * mem.width / 32
-            return _interpolate(sram["read_64bit"], mem.bytes) * mem.width / 64
+            return interpolate(sram["read_64bit"], mem.bytes) * mem.width / 64
 
         def write(name):
             return read(name) * sram["write_over_read"]
