@@ -29,7 +29,8 @@ PES_SWEEP = (1, 2, 4, 8, 16, 32, 64, 128, 256)
 DEFAULT_PES, DEFAULT_FIFO = 64, 8
 
 # Options of the Table III run that an --image run ignores, and the ones only it reads.
-_TABLE_ONLY = ("pes", "fifo", "sweep", "plot", "layers", "load_plot")
+_TABLE_ONLY = ("pes", "fifo", "sweep", "plot", "layers", "load_plot", "baselines",
+               "baselines_plot")
 _IMAGE_ONLY = ("inputs", "image_pes")
 
 
@@ -195,6 +196,8 @@ def check_options(args):
         raise ValueError("--plot needs --sweep")
     if args.load_plot and not args.balance:
         raise ValueError("--load-plot needs --balance")
+    if args.baselines_plot and not args.baselines:
+        raise ValueError("--baselines-plot needs --baselines")
 
 
 def run_image_balance(args):
@@ -226,6 +229,19 @@ def run_image_balance(args):
             json.dump(report, f, indent=1)
         print(f"results written to {args.json}")
     return 0
+
+
+def _baseline(layer, quantized, acts, row, board):
+    """This CPU's times for the layer and EIE's at 800 MHz and on the board's build (its PE
+    count and queue depth, memories sized to hold the layer, at its routed Fmax)."""
+    from .baselines import cpu_times
+    result = {"cpu": cpu_times(quantized, acts), "eie_us_800mhz": row["time_us_800mhz"]}
+    if board:
+        n_pes, fifo, fmax_mhz, _ = board
+        cycles = run_layer(layer, quantized, acts, n_pes, [fifo])[0]["cycles"]
+        result.update(eie_board_cycles=cycles, eie_us_board=cycles / fmax_mhz,
+                      board={"n_pes": n_pes, "fifo_depth": fifo, "fmax_mhz": fmax_mhz})
+    return result
 
 
 def run_area(config, table_path):
@@ -283,10 +299,15 @@ def run_bench(args):
                 else "uniform random sparsity")
     print(f"Synthetic layers: Table III sizes and densities, {sparsity}, seed {args.seed}. "
           f"Cycle model: {args.pes} PEs, queue depth {args.fifo}.")
+    if args.baselines:
+        from .baselines import board_build
+        board = board_build()
     rows, sweep = [], []
     for i, layer in tqdm(layers, desc="layers", unit="layer", file=sys.stderr):
         quantized, acts = synthetic_layer(layer, args.seed + i, args.row_sigma)
         rows += run_layer(layer, quantized, acts, args.pes, [args.fifo], args.balance, energy)
+        if args.baselines:
+            rows[-1].update(_baseline(layer, quantized, acts, rows[-1], board))
         if args.sweep == "fifo":
             sweep += run_layer(layer, quantized, acts, args.pes, FIFO_SWEEP)
         elif args.sweep == "pes":
@@ -311,6 +332,12 @@ def run_bench(args):
         png = args.plot or f"bench-sweep-{args.sweep}.png"
         _plot_sweep(sweep, key, png)
         print(f"sweep over {key}: plot written to {png}")
+    if args.baselines:
+        from .baselines import plot_baselines, print_baselines
+        report["baselines"] = print_baselines(rows, board)
+        png = args.baselines_plot or "bench-baselines.png"
+        plot_baselines(rows, png)
+        print(f"speedup plot written to {png}")
     if args.area:
         report["area"] = run_area(chip, args.area_table)
     if args.json:
@@ -361,6 +388,12 @@ def add_parser(subparsers):
     p.add_argument("--area-table", type=cli_args.existing_file, metavar="FILE",
                    help="µm² per transistor and per memory bit (TOML or JSON) instead of the "
                         "45 nm defaults; implies --area")
+    p.add_argument("--baselines", action="store_true",
+                   help="also time the same layers on this CPU (torch dense and CSR, float32, "
+                        "batch 1) and give EIE's speedups (cf. Fig. 6), with a plot")
+    p.add_argument("--baselines-plot", type=cli_args.output_file, metavar="PNG",
+                   help="with --baselines: where to write the speedup plot "
+                        "(default bench-baselines.png)")
     p.add_argument("--clock-mhz", type=cli_args.positive_float, default=PAPER_CLOCK_HZ / 1e6,
                    metavar="F", help=f"clock for power and time (default the paper's "
                                      f"{PAPER_CLOCK_HZ / 1e6:g} MHz)")
