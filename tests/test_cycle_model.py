@@ -11,13 +11,16 @@ from eie_hw.timing import (
     QUEUE_LATENCY,
     SCAN_LATENCY,
 )
+from sim.models.actions import CCU_ACTIONS, PE_ACTIONS
 from sim.models.cycle_model import job_timing, layer_timing
 from sim.models.cycle_reference import reference_layer_timing
 
 
 def same(a, b):
-    return (a.compute, a.broadcasts, a.broadcast_stalls, a.busy.tolist(), a.blocking.tolist()) \
-        == (b.compute, b.broadcasts, b.broadcast_stalls, b.busy.tolist(), b.blocking.tolist())
+    return (a.compute, a.broadcasts, a.broadcast_stalls, a.busy.tolist(), a.blocking.tolist(),
+            a.ccu_actions, {k: v.tolist() for k, v in a.actions.items()}) \
+        == (b.compute, b.broadcasts, b.broadcast_stalls, b.busy.tolist(), b.blocking.tolist(),
+            b.ccu_actions, {k: v.tolist() for k, v in b.actions.items()})
 
 
 @pytest.mark.parametrize("n_pes", [1, 2, 4, 8, 16])
@@ -30,8 +33,11 @@ def test_fast_equals_reference(rng, seed, n_pes, depth):
         counts *= rng.random((n_pes, n_in)) < rng.uniform(0, 1)
         acts = (rng.random(n_in) < rng.uniform(0, 1)).astype(int)
         rows = int(rng.integers(1, 9))
-        fast = layer_timing(config, counts, acts, rows)
-        ref = reference_layer_timing(config, counts, acts, rows)
+        kwargs = {"first": bool(rng.integers(2)), "next_rows_per_pe": int(rng.integers(0, 9)),
+                  "entry_base": rng.integers(0, 100, n_pes)}
+        fast = layer_timing(config, counts, acts, rows, **kwargs)
+        ref = reference_layer_timing(config, counts, acts, rows, **kwargs)
+        assert set(fast.actions) == set(PE_ACTIONS) and set(fast.ccu_actions) == set(CCU_ACTIONS)
         assert same(fast, ref), (seed, trial)
 
 
@@ -122,3 +128,68 @@ def test_job_timing_chains_layers(rng):
     first, second = job.layers
     assert second.init == 0
     assert first.writeback == max(4 + 3, 2 + 2)     # 16 rows on 4 PEs, then 8 rows
+
+
+def test_word_reads_are_the_distinct_words_of_each_column(rng, seed):
+    """A column streamed from addresses ``start … end - 1`` reads each memory word it touches
+    once (oracle: the set of ``address // entries_per_word``); columns of non-broadcast
+    (zero) activations are not read at all."""
+    for word_bits in (8, 32, 64, 128):
+        config = EIEConfig(n_pes=2, spmat_word_bits=word_bits, spmat_depth=256)
+        counts = rng.integers(0, 20, (2, 30))
+        acts = rng.integers(0, 2, 30)
+        base = rng.integers(0, 50, 2)
+        per_word = config.entries_per_word
+        expected = []
+        for k in range(2):
+            ptr = base[k] + np.concatenate([[0], np.cumsum(counts[k])])
+            expected.append(sum(len({a // per_word for a in range(ptr[j], ptr[j + 1])})
+                                for j in range(30) if acts[j]))
+        for model in (layer_timing, reference_layer_timing):
+            timing = model(config, counts, acts, 3, entry_base=base)
+            assert timing.actions["spmat_word_reads"].tolist() == expected, (seed, word_bits)
+
+
+def test_actions_of_one_layer_by_hand():
+    """Two PEs, columns (3, 0) and (0, 2) of entries, both activations non-zero, 4 rows per
+    PE, first layer followed by one of 5 rows per PE: each PE reads two pointer pairs, queues
+    its non-empty column and drops the other; INIT loads 4 biases and WRITEBACK 5 more."""
+    config = EIEConfig(n_pes=2, spmat_word_bits=16, spmat_depth=256)   # 2 entries a word
+    counts = np.array([[3, 0], [0, 2]])
+    for model in (layer_timing, reference_layer_timing):
+        t = model(config, counts, np.array([1, 1]), 4, next_rows_per_pe=5,
+                  entry_base=np.array([0, 1]))
+        a = t.actions
+        assert a["entries"].tolist() == [3, 2]
+        assert a["spmat_word_reads"].tolist() == [2, 2]       # words 0, 1 | words 0, 1
+        assert a["pointer_reads"].tolist() == [2, 2]
+        assert a["queue_pushes"].tolist() == a["queue_pops"].tolist() == [1, 1]
+        assert a["dropped_columns"].tolist() == [1, 1]
+        assert a["act_reads"].tolist() == [1, 1]              # one slot
+        assert a["bias_reads"].tolist() == [9, 9]
+        assert a["acc_writes"].tolist() == [3 + 9, 2 + 9]
+        assert a["acc_reads"].tolist() == [3 + 4, 2 + 4]
+        assert a["act_writes"].tolist() == [4, 4]
+        assert t.ccu_actions == {"lnzd_evaluations": 2, "broadcast_loads": 2,
+                                 "slot_flag_loads": 1}
+
+
+def test_job_actions_use_the_layer_placements(rng, seed):
+    """job_timing counts word reads at the entries' absolute addresses: a second layer
+    that starts mid-word is counted as the RTL reads it."""
+    from eie_hw.image import encode_network
+    from sim.verify.random_layers import random_activations, random_network
+    config = EIEConfig(n_pes=4)
+    layers = random_network(rng, config, [24, 20, 12], [0.4, 0.6])
+    image = encode_network(config, layers)
+    x = random_activations(rng, config, 24, 0.7)
+    job = job_timing(image, x)
+    from sim.models.golden import GoldenModel
+    inputs = [x] + GoldenModel(image).layer_outputs(x)[:-1]
+    for l, (layer, place) in enumerate(zip(image.layers, image.placements(), strict=True)):
+        words = [sum(len({a // config.entries_per_word for a in range(int(p[j]), int(p[j + 1]))})
+                     for j in np.flatnonzero(inputs[l]))
+                 for p in (place.entry_base[k] + layer.ptr[k] for k in range(4))]
+        assert job.layers[l].actions["spmat_word_reads"].tolist() == words, (seed, l)
+    assert job.actions["entries"].tolist() == \
+        sum(lt.actions["entries"] for lt in job.layers).tolist()

@@ -20,6 +20,8 @@ from sim.models.cycle_model import layer_timing
 from sim.verify.paper import PAPER_CLOCK_HZ, TABLE_III
 from sim.verify.random_layers import random_activations, synthetic_layer
 
+from .energy_report import energy_model, energy_row, print_energy
+
 __all__ = ["bench_config", "synthetic_layer", "run_layer", "add_parser"]
 
 FIFO_SWEEP = (1, 2, 4, 8, 16, 32, 64, 128, 256)
@@ -27,7 +29,8 @@ PES_SWEEP = (1, 2, 4, 8, 16, 32, 64, 128, 256)
 DEFAULT_PES, DEFAULT_FIFO = 64, 8
 
 # Options of the Table III run that an --image run ignores, and the ones only it reads.
-_TABLE_ONLY = ("pes", "fifo", "sweep", "plot", "layers", "load_plot")
+_TABLE_ONLY = ("pes", "fifo", "sweep", "plot", "layers", "load_plot", "baselines",
+               "baselines_plot")
 _IMAGE_ONLY = ("inputs", "image_pes")
 
 
@@ -49,9 +52,10 @@ def _balanced(config, quantized, acts, name):
             "pe_entries": loads.tolist()}
 
 
-def run_layer(layer, quantized, acts, n_pes, fifo_depths, balance=False):
+def run_layer(layer, quantized, acts, n_pes, fifo_depths, balance=False, energy=None):
     """Encode at ``n_pes`` and time at every fifo depth; one result dict per depth. With
-    ``balance`` also the load-balanced row assignment at the first depth."""
+    ``balance`` also the load-balanced row assignment at the first depth; with ``energy``,
+    ``(EnergyModel, clock_hz)``, the energy of each (``"energy"``)."""
     config = bench_config(n_pes, fifo_depths[0], layer)
     encoded = encode_layer(config, quantized, name=layer.name)
     balanced = _balanced(config, quantized, acts, layer.name) if balance else None
@@ -78,6 +82,8 @@ def run_layer(layer, quantized, acts, n_pes, fifo_depths, balance=False):
             "paper_actual_cycles": layer.paper_actual_cycles,
             "pe_entries": encoded.entry_counts.tolist(),
         })
+        if energy:
+            results[-1]["energy"] = energy_row(energy[0], timing, energy[1])
     if balanced:
         results[0]["balanced"] = balanced
     return results
@@ -190,6 +196,8 @@ def check_options(args):
         raise ValueError("--plot needs --sweep")
     if args.load_plot and not args.balance:
         raise ValueError("--load-plot needs --balance")
+    if args.baselines_plot and not args.baselines:
+        raise ValueError("--baselines-plot needs --baselines")
 
 
 def run_image_balance(args):
@@ -197,6 +205,10 @@ def run_image_balance(args):
 
     from .balance_report import balance_rows, print_balance_rows
     image = load_image(args.image)
+    if args.energy_table:
+        args.energy = True
+    if args.area_table:
+        args.area = True
     if args.inputs:
         inputs, _ = cli_args.load_inputs(args.inputs, image.n_inputs, "--inputs")
     else:
@@ -207,17 +219,73 @@ def run_image_balance(args):
     pes = args.image_pes or [image.config.n_pes, 64]
     rows = balance_rows(image, inputs, pes)
     print_balance_rows(rows)
+    report = {"image": str(args.image), "pes": pes, "layers": rows}
+    if args.energy:
+        report["energy"] = image_energy(image, inputs, args.energy_table, args.clock_mhz * 1e6)
+    if args.area:
+        report["area"] = run_area(image.config, args.area_table)
     if args.json:
         with open(args.json, "w") as f:
-            json.dump({"image": str(args.image), "pes": pes, "layers": rows}, f, indent=1)
+            json.dump(report, f, indent=1)
         print(f"results written to {args.json}")
     return 0
+
+
+def _baseline(layer, quantized, acts, row, board):
+    """This CPU's times for the layer and EIE's at 800 MHz and on the board's build (its PE
+    count and queue depth, memories sized to hold the layer, at its routed Fmax)."""
+    from .baselines import cpu_times
+    result = {"cpu": cpu_times(quantized, acts), "eie_us_800mhz": row["time_us_800mhz"]}
+    if board:
+        n_pes, fifo, fmax_mhz, _ = board
+        cycles = run_layer(layer, quantized, acts, n_pes, [fifo])[0]["cycles"]
+        result.update(eie_board_cycles=cycles, eie_us_board=cycles / fmax_mhz,
+                      board={"n_pes": n_pes, "fifo_depth": fifo, "fmax_mhz": fmax_mhz})
+    return result
+
+
+def run_area(config, table_path):
+    """Print and return the area model of ``config`` (runs Yosys' generic synthesis)."""
+    from .area import DEFAULT_AREA_TABLE_PATH, area_report, load_area_table, print_area
+    report = area_report(config, load_area_table(table_path))
+    print_area(report, table_path or DEFAULT_AREA_TABLE_PATH.name)
+    return report
+
+
+def image_energy(image, inputs, table_path, clock_hz):
+    """Per-layer energy of ``image`` averaged over ``inputs`` (float, original order) at the
+    image's configuration; printed, and returned as a list of :func:`energy_row` dicts."""
+    from eie_hw.fixedpoint import act_to_fixed
+    from sim.models.cycle_model import job_timing
+    from sim.models.golden import GoldenModel
+
+    golden = GoldenModel(image)
+    jobs = [job_timing(image, act_to_fixed(image.config, x), golden) for x in inputs]
+    model = energy_model(image.config, table_path)
+    names = [f"layer {l}" for l in range(len(image.layers))] + ["network"]
+    rows = [energy_row(model, [job.layers[l] for job in jobs], clock_hz, len(jobs))
+            for l in range(len(image.layers))]
+    rows.append(energy_row(model, [t for job in jobs for t in job.layers], clock_hz,
+                           len(jobs)))
+    print(f"\nenergy per inference, mean of {len(jobs)} inputs, at the image's "
+          f"configuration:")
+    print_energy(names, rows, model, table_path)
+    return [dict(row, name=name) for name, row in zip(names, rows, strict=True)]
 
 
 def run_bench(args):
     check_options(args)
     if args.image:
         return run_image_balance(args)
+    if args.energy_table:
+        args.energy = True
+    if args.area_table:
+        args.area = True
+    # The energy and area models price the memories of the default configuration at the
+    # benchmark's PE count and queue depth (the timing configuration is sized per layer).
+    chip = EIEConfig(n_pes=args.pes or DEFAULT_PES, fifo_depth=args.fifo or DEFAULT_FIFO)
+    energy = (energy_model(chip, args.energy_table), args.clock_mhz * 1e6) if args.energy \
+        else None
     args.pes = DEFAULT_PES if args.pes is None else args.pes
     args.fifo = DEFAULT_FIFO if args.fifo is None else args.fifo
     args.row_sigma = args.row_sigma or 0.0
@@ -231,16 +299,24 @@ def run_bench(args):
                 else "uniform random sparsity")
     print(f"Synthetic layers: Table III sizes and densities, {sparsity}, seed {args.seed}. "
           f"Cycle model: {args.pes} PEs, queue depth {args.fifo}.")
+    if args.baselines:
+        from .baselines import board_build
+        board = board_build()
     rows, sweep = [], []
     for i, layer in tqdm(layers, desc="layers", unit="layer", file=sys.stderr):
         quantized, acts = synthetic_layer(layer, args.seed + i, args.row_sigma)
-        rows += run_layer(layer, quantized, acts, args.pes, [args.fifo], args.balance)
+        rows += run_layer(layer, quantized, acts, args.pes, [args.fifo], args.balance, energy)
+        if args.baselines:
+            rows[-1].update(_baseline(layer, quantized, acts, rows[-1], board))
         if args.sweep == "fifo":
             sweep += run_layer(layer, quantized, acts, args.pes, FIFO_SWEEP)
         elif args.sweep == "pes":
             for n in tqdm(PES_SWEEP, desc=layer.name, leave=False, file=sys.stderr):
                 sweep += run_layer(layer, quantized, acts, n, [args.fifo])
     _print_table(rows)
+    if energy:
+        print_energy([r["name"] for r in rows], [r["energy"] for r in rows], energy[0],
+                     args.energy_table)
     if args.balance:
         _print_balance(rows)
         png = args.load_plot or "bench-pe-load.png"
@@ -256,6 +332,14 @@ def run_bench(args):
         png = args.plot or f"bench-sweep-{args.sweep}.png"
         _plot_sweep(sweep, key, png)
         print(f"sweep over {key}: plot written to {png}")
+    if args.baselines:
+        from .baselines import plot_baselines, print_baselines
+        report["baselines"] = print_baselines(rows, board)
+        png = args.baselines_plot or "bench-baselines.png"
+        plot_baselines(rows, png)
+        print(f"speedup plot written to {png}")
+    if args.area:
+        report["area"] = run_area(chip, args.area_table)
     if args.json:
         with open(args.json, "w") as f:
             json.dump(report, f, indent=1)
@@ -292,4 +376,25 @@ def add_parser(subparsers):
                    help="with --image: float inputs (N, n_in)")
     p.add_argument("--image-pes", type=cli_args.pe_count, nargs="+", metavar="N",
                    help="with --image: PE counts (default: the image's and 64)")
+    p.add_argument("--energy", action="store_true",
+                   help="also the energy model: energy, power, frames/J and the per-module "
+                        "breakdown beside the paper's Table II (docs/energy.md)")
+    p.add_argument("--energy-table", type=cli_args.existing_file, metavar="FILE",
+                   help="per-action energies (TOML, or JSON if FILE ends in .json) instead of "
+                        "the 45 nm defaults; implies --energy")
+    p.add_argument("--area", action="store_true",
+                   help="also the area model: Yosys' generic gate count plus memory area, per "
+                        "PE and array, beside the paper's (minutes at 64 PEs)")
+    p.add_argument("--area-table", type=cli_args.existing_file, metavar="FILE",
+                   help="µm² per transistor and per memory bit (TOML or JSON) instead of the "
+                        "45 nm defaults; implies --area")
+    p.add_argument("--baselines", action="store_true",
+                   help="also time the same layers on this CPU (torch dense and CSR, float32, "
+                        "batch 1) and give EIE's speedups (cf. Fig. 6), with a plot")
+    p.add_argument("--baselines-plot", type=cli_args.output_file, metavar="PNG",
+                   help="with --baselines: where to write the speedup plot "
+                        "(default bench-baselines.png)")
+    p.add_argument("--clock-mhz", type=cli_args.positive_float, default=PAPER_CLOCK_HZ / 1e6,
+                   metavar="F", help=f"clock for power and time (default the paper's "
+                                     f"{PAPER_CLOCK_HZ / 1e6:g} MHz)")
     p.set_defaults(func=run_bench)

@@ -16,7 +16,10 @@ each PE releases it, from the rules of docs/microarchitecture.md:
   entry ``E``; its entries issue in ``X … X + n - 1``.
 
 The loop runs over broadcasts with NumPy vectors over PEs, so a VGG-6 sized layer on 64 PEs
-takes well under a second.
+takes well under a second. The action counts (:mod:`sim.models.actions`) follow from the same
+rules without the loop: every non-zero activation is broadcast once, every PE reads its
+pointers and queues or drops it, every queued column is taken and streamed, every slot is
+read, buffered and made current once.
 """
 
 import numpy as np
@@ -32,6 +35,7 @@ from eie_hw.timing import (
     writeback_cycles,
 )
 
+from .actions import empty_actions, phase_actions, spmat_words_of_columns
 from .golden import GoldenModel
 from .timing_result import JobTiming, LayerTiming
 
@@ -41,7 +45,7 @@ _NEVER = -(1 << 40)
 
 
 def layer_timing(config, column_counts, activations, rows_per_pe, *, first=True,
-                 next_rows_per_pe=0):
+                 next_rows_per_pe=0, entry_base=None):
     """Timing of one layer (arguments as
     :func:`sim.models.cycle_reference.reference_layer_timing`)."""
     n_pes, depth = config.n_pes, config.fifo_depth
@@ -89,10 +93,42 @@ def layer_timing(config, column_counts, activations, rows_per_pe, *, first=True,
     exhausted = finished + 1 if per_slot[-1].any() else current[-1] + 1
     t_done = max(exhausted, last_push + drop_delay + 1,
                  int((last_entry + ARITH_LATENCY + 1).max()))
+    act, ccu = _actions(config, column_counts, nonzero[:n_in], slots, entry_base)
+    ccu["lnzd_evaluations"] = broadcasts + stalls
+    phase_actions(act, rows_per_pe, first=first, next_rows_per_pe=next_rows_per_pe)
     return LayerTiming(init=init_cycles(rows_per_pe) if first else 0, compute=t_done + 1,
                        writeback=writeback_cycles(rows_per_pe, next_rows_per_pe),
                        broadcasts=broadcasts,
-                       broadcast_stalls=stalls, busy=busy, blocking=blocking)
+                       broadcast_stalls=stalls, busy=busy, blocking=blocking,
+                       actions=act, ccu_actions=ccu)
+
+
+def _actions(config, column_counts, nonzero, slots, entry_base):
+    """COMPUTE's action counts: ``(pe, ccu)`` as :func:`sim.models.actions.empty_actions`,
+    LNZD evaluations left to the caller (they need the stalls)."""
+    n_pes = config.n_pes
+    act, ccu = empty_actions(n_pes)
+    base = np.zeros(n_pes, dtype=np.int64) if entry_base is None \
+        else np.asarray(entry_base, dtype=np.int64)
+    start = base[:, None] + np.cumsum(column_counts, axis=1) - column_counts
+    columns = np.flatnonzero(nonzero)
+    n = column_counts[:, columns]
+    first = start[:, columns]
+    entries = n.sum(axis=1)
+    for name in ("entries", "codebook_reads", "row_adds", "multiplies", "adds", "acc_reads",
+                 "acc_writes"):
+        act[name] += entries
+    act["spmat_word_reads"] += spmat_words_of_columns(first, first + n,
+                                                      config.entries_per_word).sum(axis=1)
+    act["pointer_reads"] += len(columns)
+    act["queue_pushes"] += (n > 0).sum(axis=1)
+    act["queue_pops"] += (n > 0).sum(axis=1)
+    act["dropped_columns"] += (n == 0).sum(axis=1)
+    for name in ("act_reads", "slot_writes", "slot_takes"):
+        act[name] += slots
+    ccu["broadcast_loads"] = len(columns)
+    ccu["slot_flag_loads"] = slots
+    return act, ccu
 
 
 def job_timing(image, x, golden=None):
@@ -100,6 +136,8 @@ def job_timing(image, x, golden=None):
     golden = golden or GoldenModel(image)
     inputs = [np.asarray(x)] + golden.layer_outputs(x)[:-1]
     rows = [layer.rows_per_pe for layer in image.layers]
+    places = image.placements()
     return JobTiming([layer_timing(image.config, layer.column_counts, acts, rows[i],
-                                   first=i == 0, next_rows_per_pe=(rows + [0])[i + 1])
+                                   first=i == 0, next_rows_per_pe=(rows + [0])[i + 1],
+                                   entry_base=places[i].entry_base)
                       for i, (layer, acts) in enumerate(zip(image.layers, inputs, strict=True))])

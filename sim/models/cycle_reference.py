@@ -3,7 +3,8 @@
 This model steps every register of docs/microarchitecture.md once per cycle and is written for
 reading, not for speed; :mod:`sim.models.cycle_model` computes the same counts with recurrences and
 the tests check that the two agree. Only timing is modelled here: values come from
-:mod:`sim.models.golden`.
+:mod:`sim.models.golden`. It also counts, where they happen, the actions that cost energy
+(:mod:`sim.models.actions`).
 """
 
 from collections import deque
@@ -20,13 +21,14 @@ from eie_hw.timing import (
     writeback_cycles,
 )
 
+from .actions import empty_actions, phase_actions
 from .timing_result import LayerTiming
 
 __all__ = ["reference_layer_timing"]
 
 
 def reference_layer_timing(config, column_counts, activations, rows_per_pe, *, first=True,
-                           next_rows_per_pe=0):
+                           next_rows_per_pe=0, entry_base=None):
     """Timing of one layer.
 
     Parameters
@@ -42,6 +44,9 @@ def reference_layer_timing(config, column_counts, activations, rows_per_pe, *, f
         during the previous layer's WRITEBACK.
     next_rows_per_pe : int
         Rows per PE of the next layer (0 for the last), initialised during WRITEBACK.
+    entry_base : (n_pes,) int array, optional
+        Each PE's address of the layer's first entry (``EIEImage.placements``; default 0):
+        where the sparse-matrix words begin, which only the word-read count depends on.
     """
     n_pes, depth = config.n_pes, config.fifo_depth
     column_counts = np.asarray(column_counts)
@@ -52,7 +57,11 @@ def reference_layer_timing(config, column_counts, activations, rows_per_pe, *, f
     nonzero = nonzero.reshape(slots, n_pes)
     ptr = np.concatenate([np.zeros((n_pes, 1), dtype=np.int64),
                           np.cumsum(column_counts, axis=1)], axis=1)
+    if entry_base is not None:
+        ptr = ptr + np.asarray(entry_base, dtype=np.int64)[:, None]
     to_pointers = BROADCAST_LATENCY + POINTER_LATENCY
+    per_word = config.entries_per_word
+    act, ccu = empty_actions(n_pes)
 
     # Section: state at the start of a cycle
     scan_next = 0                     # next slot to read
@@ -82,6 +91,7 @@ def reference_layer_timing(config, column_counts, activations, rows_per_pe, *, f
         # Section: LNZD and push (a queue is full when it holds `depth` items, counting the
         # items on their way to it)
         winner = min(flags) if flags else None
+        ccu["lnzd_evaluations"] += winner is not None
         full = [h >= depth for h in held]
         push = winner is not None and not any(full)
         if winner is not None and not push:
@@ -97,28 +107,37 @@ def reference_layer_timing(config, column_counts, activations, rows_per_pe, *, f
             queue = queues[k]
             if nxt < end:
                 stream[k] = (nxt + 1, end)
-                issued = True
+                issued, word_read = True, nxt % per_word == 0
             elif queue and queue[0][2] <= t:
                 start, end, _ = queue.popleft()
                 stream[k] = (start + 1, end)
                 released[k] += 1
-                issued = True
+                act["queue_pops"][k] += 1
+                issued, word_read = True, True
             else:
-                issued = False
+                issued = word_read = False
             if issued:
                 busy[k] += 1
                 last_issue[k] = t
+                for name in ("entries", "codebook_reads", "row_adds", "multiplies", "adds",
+                             "acc_reads", "acc_writes"):
+                    act[name][k] += 1
+                act["spmat_word_reads"][k] += word_read
         while pending and pending[0][1] == t:
             column, _ = pending.popleft()
             for k in range(n_pes):
                 start, end = ptr[k, column], ptr[k, column + 1]
+                act["pointer_reads"][k] += 1
                 if start == end:
                     released[k] += 1
+                    act["dropped_columns"][k] += 1
                 else:
                     queues[k].append((start, end, t + 1))
+                    act["queue_pushes"][k] += 1
         if push:
             pending.append((cur_slot * n_pes + winner, t + to_pointers))
             broadcasts += 1
+            ccu["broadcast_loads"] += 1
         for k in range(n_pes):
             held[k] += push - released[k]
 
@@ -130,17 +149,23 @@ def reference_layer_timing(config, column_counts, activations, rows_per_pe, *, f
             flags = set(np.flatnonzero(nonzero[slot]).tolist())
             cur_slot, taken = slot, taken + 1
             released_place = 1
+            act["slot_takes"] += 1
+            ccu["slot_flag_loads"] += 1
         else:
             flags = remaining
             released_place = 0
         if scan_next < slots and occupied < SCAN_AHEAD:
             reads.append((scan_next, t + SCAN_LATENCY))
             scan_next += 1
+            act["act_reads"] += 1
+            act["slot_writes"] += 1
             occupied += 1
         occupied -= released_place
         t += 1
 
+    phase_actions(act, rows_per_pe, first=first, next_rows_per_pe=next_rows_per_pe)
     return LayerTiming(init=init_cycles(rows_per_pe) if first else 0, compute=t + 1,
                        writeback=writeback_cycles(rows_per_pe, next_rows_per_pe),
                        broadcasts=broadcasts,
-                       broadcast_stalls=stalls, busy=busy, blocking=blocking)
+                       broadcast_stalls=stalls, busy=busy, blocking=blocking,
+                       actions=act, ccu_actions=ccu)

@@ -25,6 +25,11 @@ class LayerTiming:
         Per PE, compute-phase cycles in which it issued an entry (= its entries).
     blocking : (n_pes,) int array
         Per PE, compute-phase cycles in which its full queue held up the broadcast.
+    actions : dict of str to (n_pes,) int array
+        Per PE, the count of every action of :data:`sim.models.actions.PE_ACTIONS` in the
+        layer's three phases.
+    ccu_actions : dict of str to int
+        The count of every array-wide action of :data:`sim.models.actions.CCU_ACTIONS`.
     """
 
     init: int
@@ -34,6 +39,8 @@ class LayerTiming:
     broadcast_stalls: int
     busy: np.ndarray
     blocking: np.ndarray
+    actions: dict = field(default_factory=dict)
+    ccu_actions: dict = field(default_factory=dict)
 
     @property
     def total(self):
@@ -65,3 +72,15 @@ class JobTiming:
     @property
     def total(self):
         return sum(layer.total for layer in self.layers)
+
+    @property
+    def actions(self):
+        """Per-PE action counts summed over the layers."""
+        return {name: sum(layer.actions[name] for layer in self.layers)
+                for name in self.layers[0].actions}
+
+    @property
+    def ccu_actions(self):
+        """Array-wide action counts summed over the layers."""
+        return {name: sum(layer.ccu_actions[name] for layer in self.layers)
+                for name in self.layers[0].ccu_actions}

@@ -2,9 +2,24 @@
 
 from dataclasses import dataclass
 
-__all__ = ["BenchmarkLayer", "TABLE_III", "PAPER_CLOCK_HZ"]
+__all__ = ["BenchmarkLayer", "TABLE_III", "PAPER_CLOCK_HZ", "TABLE_II_POWER_MW",
+           "TABLE_II_AREA_UM2", "TABLE_II_TOTAL_MW", "TABLE_II_TOTAL_UM2", "PAPER_PES",
+           "PAPER_CHIP_AREA_MM2", "PAPER_CHIP_POWER_W", "FIG6_SPEEDUP_CPU_DENSE",
+           "FIG6_GEOMEAN_CPU_DENSE", "TABLE_IV_CPU_US"]
 
 PAPER_CLOCK_HZ = 800e6
+#: The chip: 64 PEs, 40.8 mm², 590 mW (Sec. VI; the abstract says 600 mW).
+PAPER_PES = 64
+PAPER_CHIP_AREA_MM2 = 40.8
+PAPER_CHIP_POWER_W = 0.59
+
+#: Table II, one PE: power (mW) and area (µm²) of each module.
+TABLE_II_POWER_MW = {"Act queue": 0.112, "PtrRead": 1.807, "SpmatRead": 4.955,
+                     "ArithmUnit": 1.162, "ActRW": 1.122}
+TABLE_II_AREA_UM2 = {"Act queue": 758, "PtrRead": 121_849, "SpmatRead": 469_412,
+                     "ArithmUnit": 3_110, "ActRW": 18_934, "filler": 23_961}
+TABLE_II_TOTAL_MW = 9.157
+TABLE_II_TOTAL_UM2 = 638_024
 
 
 @dataclass(frozen=True)
@@ -35,6 +50,19 @@ TABLE_III = (
     BenchmarkLayer("NT-Wd", 600, 8791, 0.11, 1.0, 13.9, 13.0),
     BenchmarkLayer("NT-LSTM", 1201, 2400, 0.10, 1.0, 7.5, 6.5),
 )
+
+
+#: Fig. 6: EIE's speedup over the CPU's dense product (batch 1), per Table III layer, and
+#: its geometric mean.
+FIG6_SPEEDUP_CPU_DENSE = {"Alex-6": 248, "Alex-7": 507, "Alex-8": 115, "VGG-6": 1018,
+                          "VGG-7": 618, "VGG-8": 92, "NT-We": 63, "NT-Wd": 98, "NT-LSTM": 60}
+FIG6_GEOMEAN_CPU_DENSE = 189
+
+#: Table IV, batch 1: the paper's CPU (i7-5930K, MKL) times in µs, (dense, sparse) per layer.
+TABLE_IV_CPU_US = {"Alex-6": (7516.2, 3066.5), "Alex-7": (6187.1, 1282.1),
+                   "Alex-8": (1134.9, 890.5), "VGG-6": (35022.8, 3774.3),
+                   "VGG-7": (5372.8, 545.1), "VGG-8": (774.2, 777.3), "NT-We": (605.0, 261.2),
+                   "NT-Wd": (1361.4, 437.4), "NT-LSTM": (470.5, 260.0)}
 
 
 #: Fig. 2/3: the non-zeros (row, column) PE 0 of 4 holds in the 16 × 8 example matrix, in
