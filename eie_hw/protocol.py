@@ -162,12 +162,8 @@ def control_layout(config):
         "init_w_frac": lay["w_frac"].shape,
         "layer": max(1, ceil_log2(config.max_layers)),
         # The slot scan (eie_hw/rtl/slot_scan.py): every source bank reads slot scan_slot in
-        # every cycle of COMPUTE; slot_write marks the cycle its registered data is a slot to
-        # keep in the slot buffer, slot_take the cycle after the CCU made the buffer's oldest
-        # slot current.
+        # every cycle of COMPUTE.
         "scan_slot": _bits(config.act_depth),
-        "slot_write": 1,
-        "slot_take": 1,
         # The winner register: a push decided in the previous cycle (the queues count it).
         "pushed": 1,
         # The broadcast register: column ``j`` and its value; every PE reads its pointers at

@@ -6,7 +6,7 @@ gives data in a register in ``t + 2`` (``MEMORY_LATENCY``).
 """
 
 __all__ = ["ARITH_LATENCY", "BROADCAST_LATENCY", "INIT_LATENCY", "MEMORY_LATENCY",
-           "POINTER_LATENCY", "QUEUE_LATENCY", "SCAN_AHEAD", "SCAN_LATENCY",
+           "PE_REPORT_LATENCY", "POINTER_LATENCY", "QUEUE_LATENCY", "SCAN_AHEAD", "SCAN_LATENCY",
            "WRITEBACK_LATENCY", "init_cycles", "writeback_cycles"]
 
 #: Cycles from a block-RAM read address to its data in a fabric register (the memory's
@@ -35,6 +35,12 @@ POINTER_LATENCY = MEMORY_LATENCY
 #: Cycles from the push decision to the first cycle the column can be taken from the queue:
 #: an item pushed in ``t`` is the queue's head from ``t + QUEUE_LATENCY`` at the earliest.
 QUEUE_LATENCY = BROADCAST_LATENCY + POINTER_LATENCY + 1
+
+#: Cycles by which the CCU's view of a PE lags the PE: a PE's flags (how many items it holds,
+#: whether it is idle) are registered in the PE and once more at the CCU, so a place freed by
+#: a drop or a pop in ``t`` counts for a push from ``t + 1 + PE_REPORT_LATENCY``, and COMPUTE
+#: sees the PEs idle ``PE_REPORT_LATENCY`` cycles after they are.
+PE_REPORT_LATENCY = 1
 
 #: Cycles from the cycle a PE issues an entry (sparse-matrix read) to the cycle its accumulator
 #: write happens: entry issued in cycle ``t`` is written in ``t + 6``. Stages: t spmat read;

@@ -7,6 +7,7 @@ from eie_hw.config import EIEConfig
 from eie_hw.timing import (
     ARITH_LATENCY,
     BROADCAST_LATENCY,
+    PE_REPORT_LATENCY,
     POINTER_LATENCY,
     QUEUE_LATENCY,
     SCAN_LATENCY,
@@ -44,14 +45,14 @@ def test_fast_equals_reference(rng, seed, n_pes, depth):
 def test_single_column_by_hand():
     """One PE, one column of n entries: slot read in cycle 0, current from SCAN_LATENCY (3),
     pushed in 4, the queue's head from 4 + QUEUE_LATENCY (9), entries in 9 … n + 8, last
-    accumulator write in n + 8 + ARITH_LATENCY, done one cycle later; COMPUTE ends with the
-    done cycle."""
+    accumulator write in n + 8 + ARITH_LATENCY; the PE is idle one cycle later and the CCU sees
+    it PE_REPORT_LATENCY cycles after that; COMPUTE ends with that cycle."""
     config = EIEConfig(n_pes=1)
     for n in (1, 5):
         timing = layer_timing(config, np.array([[n]]), np.array([1]), 3)
         push = SCAN_LATENCY + 1
         last_entry = push + QUEUE_LATENCY + n - 1
-        assert timing.compute == last_entry + ARITH_LATENCY + 1 + 1
+        assert timing.compute == last_entry + ARITH_LATENCY + 1 + PE_REPORT_LATENCY + 1
         assert reference_layer_timing(config, np.array([[n]]), np.array([1]), 3).compute \
             == timing.compute
         # INIT: 3 bias reads in cycles 0-2, the last accumulator write in 4.
@@ -61,11 +62,13 @@ def test_single_column_by_hand():
 
 def test_empty_column_is_dropped_at_the_pointers():
     """A column without entries in the PE is dropped when its pointers are registered
-    (BROADCAST_LATENCY + POINTER_LATENCY after the push): COMPUTE ends the cycle after."""
+    (BROADCAST_LATENCY + POINTER_LATENCY after the push); the PE is idle the cycle after, the
+    CCU sees it PE_REPORT_LATENCY cycles later, and COMPUTE ends with that cycle."""
     config = EIEConfig(n_pes=1)
     timing = layer_timing(config, np.array([[0]]), np.array([1]), 1)
     push = SCAN_LATENCY + 1
-    assert timing.compute == push + BROADCAST_LATENCY + POINTER_LATENCY + 1 + 1
+    assert timing.compute == push + BROADCAST_LATENCY + POINTER_LATENCY + 1 \
+        + PE_REPORT_LATENCY + 1
     assert reference_layer_timing(config, np.array([[0]]), np.array([1]), 1).compute \
         == timing.compute
 
@@ -96,12 +99,13 @@ def test_no_nonzero_input_scans_every_slot():
 
 def test_depth_one_broadcasts_once_per_drop():
     """A queue of depth 1 holds one item from its push (t) to its release: an empty column is
-    dropped in t + BROADCAST_LATENCY + POINTER_LATENCY, so the next push waits one cycle
-    more."""
+    dropped in t + BROADCAST_LATENCY + POINTER_LATENCY, and the CCU sees the free place
+    PE_REPORT_LATENCY + 1 cycles later."""
     config = EIEConfig(n_pes=1, fifo_depth=1)
     n = 40
     timing = layer_timing(config, np.zeros((1, n), dtype=int), np.ones(n), 1)
-    assert timing.broadcast_stalls == (BROADCAST_LATENCY + POINTER_LATENCY) * (n - 1)
+    assert timing.broadcast_stalls == \
+        (BROADCAST_LATENCY + POINTER_LATENCY + PE_REPORT_LATENCY) * (n - 1)
     ref = reference_layer_timing(config, np.zeros((1, n), dtype=int), np.ones(n), 1)
     assert ref.broadcast_stalls == timing.broadcast_stalls
 

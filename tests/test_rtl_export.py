@@ -26,19 +26,18 @@ _INIT = re.compile(r"    (\w+)\[(\d+)\] = (\d+)'h([0-9a-f]+);")
 
 def expected_memories(cfg):
     """``(name, width, depth)`` of every memory of the array, from the configuration; the
-    width is ``None`` where it is a packed layout (queue items, layer-table entries)."""
+    width is ``None`` where it is a packed layout (queue items, layer-table entries, slot-buffer slots)."""
     per_pe = [("act0", cfg.act_width, cfg.act_depth), ("act1", cfg.act_width, cfg.act_depth),
               ("bias", cfg.act_width, cfg.bias_depth), ("acc", cfg.acc_width, cfg.act_depth),
               ("codebook", cfg.weight_width, cfg.max_layers * cfg.codebook_size),
               ("ptr_even", cfg.ptr_width, cfg.ptr_depth // 2),
               ("ptr_odd", cfg.ptr_width, cfg.ptr_depth // 2),
-              ("storage", None, cfg.fifo_depth), ("spmat", cfg.spmat_word_bits, cfg.spmat_depth),
-              ("slots", cfg.act_width, SCAN_AHEAD)]
+              ("storage", None, cfg.fifo_depth), ("spmat", cfg.spmat_word_bits, cfg.spmat_depth)]
     return Counter(per_pe * cfg.n_pes + [("layer_table", None, cfg.max_layers),
-                                         ("flag_buffer", cfg.n_pes, SCAN_AHEAD)])
+                                         ("slot_buffer", None, SCAN_AHEAD)])
 
 
-def declared_memories(source, packed=("storage", "layer_table")):
+def declared_memories(source, packed=("storage", "layer_table", "slot_buffer")):
     return Counter((name, None if name in packed else int(msb) + 1, int(top) + 1)
                    for msb, name, top in _MEMORY.findall(source))
 

@@ -1,7 +1,7 @@
 """The central control unit: layer table, layer FSM, slot scan, LNZD and broadcast."""
 
 from amaranth import Module, Mux, Signal, signed
-from amaranth.lib import enum
+from amaranth.lib import data, enum
 from amaranth.lib.memory import Memory
 from amaranth.lib.wiring import In, Out
 
@@ -17,7 +17,7 @@ from eie_hw.protocol import (
 from eie_hw.timing import INIT_LATENCY, WRITEBACK_LATENCY
 
 from .checks import ConfigComponent
-from .slot_scan import SlotScan
+from .slot_scan import HELD_FLAGS, SlotScan
 
 __all__ = ["CCU", "Phase"]
 
@@ -58,10 +58,10 @@ class CCU(ConfigComponent):
         Host write of a layer-table entry.
     ctrl : Out(control_layout)
         Control of every PE.
-    flags, values : In
-        Each PE's slot-buffer flag and value (:class:`~.slot_buffer.SlotBuffer`).
-    full, idle : In(n_pes)
-        Each PE holds ``fifo_depth`` items (counting those on their way); each PE is idle.
+    values : In
+        Each PE's registered source-bank word (the slot the scan read).
+    room, idle : In
+        Each PE's registered held-item flags (:class:`~.slot_scan.SlotScan`) and idle flag.
     busy, done, error, cycles, result_bank : Out
         Status; ``result_bank`` is the bank holding the last job's outputs (``n_layers % 2``).
     broadcasts, stalls : Out
@@ -80,9 +80,8 @@ class CCU(ConfigComponent):
             "table_wr_addr": In(range(config.max_layers)),
             "table_wr_data": In(layer_layout(config)),
             "ctrl": Out(control_layout(config)),
-            "flags": In(n),
             "values": In(signed(config.act_width)).array(n),
-            "full": In(n),
+            "room": In(data.ArrayLayout(HELD_FLAGS, n)),
             "idle": In(n),
             "busy": Out(1),
             "done": Out(1),
@@ -143,12 +142,11 @@ class CCU(ConfigComponent):
             scan.compute.eq(ctrl.compute),
             scan.n_in.eq(entry.n_in),
             scan.ptr_base.eq(entry.ptr_base),
-            scan.flags.eq(self.flags),
-            scan.full.eq(self.full),
+            scan.room.eq(self.room),
         ]
         for k in range(n):
             m.d.comb += scan.values[k].eq(self.values[k])
-        for name in ("scan_slot", "slot_write", "slot_take", "pushed", "bcast", "bcast_value",
+        for name in ("scan_slot", "pushed", "bcast", "bcast_value",
                      "bcast_even_row", "bcast_odd_row", "bcast_odd"):
             m.d.comb += getattr(ctrl, name).eq(getattr(scan.ctrl, name))
         with m.If(scan.push):

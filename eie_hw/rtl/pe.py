@@ -1,6 +1,6 @@
 """One processing element: pointer read, queue, stream unit, arithmetic, activations."""
 
-from amaranth import Module, Mux, Signal, signed
+from amaranth import Module, Signal, signed
 from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 
@@ -11,7 +11,7 @@ from .arith import ArithmeticUnit
 from .checks import ConfigComponent
 from .pointer import PointerReadUnit
 from .queue import ActivationQueue
-from .slot_buffer import SlotBuffer
+from .slot_scan import HELD_FLAGS
 from .stream_unit import SparseStreamUnit
 
 __all__ = ["PE"]
@@ -26,13 +26,13 @@ class PE(ConfigComponent):
     into the arithmetic pipeline.
 
     The PE counts the items it holds: pushed (``ctrl.pushed`` in the cycle after the push) and
-    neither dropped nor taken from the queue. ``full`` tells the CCU it holds ``fifo_depth``,
-    counting the push the winner register carries in this cycle, so the queue never
-    overflows and the CCU's push decision uses only registers of the PEs.
+    neither dropped nor taken from the queue, and reports the count as registered flags
+    (``held_flags``); the CCU pushes only while every PE holds fewer than ``fifo_depth``, so
+    the queue never overflows.
 
     Memories (separate instances, for macro replacement): ``pointer.ptr_even``,
     ``pointer.ptr_odd``, ``stream.spmat``, ``arith.codebook``, ``arith.acc``, ``act.act0``,
-    ``act.act1``, ``act.bias``, ``queue.storage``, ``slots.slots``.
+    ``act.act1``, ``act.bias``, ``queue.storage``.
 
     Parameters
     ----------
@@ -42,15 +42,15 @@ class PE(ConfigComponent):
     -----
     ctrl : In(control_layout)
         The CCU's control, including the slot scan's and the broadcast register's fields.
-    full : Out
-        The PE holds ``fifo_depth`` items (the CCU may push only while no PE is full).
+    held_flags : Out(HELD_FLAGS)
+        Registers: bit ``j`` is ``held >= fifo_depth - j``, the items held at the start of the
+        cycle (the CCU adds the pushes these do not count yet).
     idle : Out
-        No column on its way, queue empty, stream unit idle, no accumulator write pending.
-    slot_flag, slot_value : Out
-        The slot buffer's flag (to the CCU's flag buffer) and the value of the slot current in
-        the CCU in the previous cycle.
+        A register: in the previous cycle no column was on its way in the PE, the queue was
+        empty, the stream unit idle and no accumulator write pending.
     act_data : Out
-        The registered activation word read ``MEMORY_LATENCY`` cycles earlier (host reads).
+        The registered activation word read ``MEMORY_LATENCY`` cycles earlier (the slot scan's
+        and the host's reads).
     wr_en, wr : In
         Host write word addressed to this PE (``wr.pe`` is ignored); it is registered and
         written the next cycle.
@@ -62,10 +62,8 @@ class PE(ConfigComponent):
         self._config = config
         super().__init__({
             "ctrl": In(control_layout(config)),
-            "full": Out(1),
+            "held_flags": Out(HELD_FLAGS),
             "idle": Out(1),
-            "slot_flag": Out(1),
-            "slot_value": Out(signed(config.act_width)),
             "act_data": Out(signed(config.act_width)),
             "wr_en": In(1),
             "wr": In(write_layout(config)),
@@ -83,7 +81,6 @@ class PE(ConfigComponent):
         m.submodules.stream = stream = SparseStreamUnit(cfg)
         m.submodules.arith = arith = ArithmeticUnit(cfg)
         m.submodules.act = act = ActivationUnit(cfg)
-        m.submodules.slots = slots = SlotBuffer(cfg)
 
         # Broadcast → pointers → queue → stream unit → arithmetic.
         m.d.comb += pointer.ctrl.eq(ctrl)
@@ -96,8 +93,6 @@ class PE(ConfigComponent):
 
         # Slot scan and activations ↔ accumulators.
         m.d.comb += [
-            slots.ctrl.eq(ctrl), slots.act_data.eq(act.act_data),
-            self.slot_flag.eq(slots.flag), self.slot_value.eq(slots.value),
             act.ctrl.eq(ctrl),
             arith.ext_wr_en.eq(act.acc_wr_en), arith.ext_wr_addr.eq(act.acc_wr_addr),
             arith.ext_wr_data.eq(act.acc_wr_data),
@@ -122,13 +117,10 @@ class PE(ConfigComponent):
         depth = cfg.fifo_depth
         held = Signal(range(depth + 1))
         held_next = Signal(range(depth + 1))
-        at_depth, below_by_one = Signal(), Signal()       # held >= depth, held >= depth - 1
         m.d.comb += held_next.eq(held + ctrl.pushed - pointer.drop - stream.pop)
-        m.d.sync += [held.eq(held_next), at_depth.eq(held_next >= depth),
-                     below_by_one.eq(held_next >= depth - 1)]
-        m.d.comb += [
-            self.full.eq(Mux(ctrl.pushed, below_by_one, at_depth)),
-            self.idle.eq(~pointer.pending & queue.empty & ~stream.active & ~stream.issued
-                         & ~arith.busy),
-        ]
+        m.d.sync += held.eq(held_next)
+        for j in range(HELD_FLAGS):
+            m.d.sync += self.held_flags[j].eq(held_next >= depth - j)
+        m.d.sync += self.idle.eq(~pointer.pending & queue.empty & ~stream.active
+                                 & ~stream.issued & ~arith.busy)
         return m

@@ -1,17 +1,28 @@
 """The CCU's slot scan: read-ahead of the source slots, LNZD, push and broadcast registers."""
 
 from amaranth import Cat, Const, Module, Mux, Signal, signed
+from amaranth.lib import data
 from amaranth.lib.memory import Memory
 from amaranth.lib.wiring import In, Out
 from amaranth.utils import exact_log2
 
 from eie_hw.protocol import column_bits, control_layout, layer_layout
-from eie_hw.timing import BROADCAST_LATENCY, MEMORY_LATENCY, SCAN_AHEAD, SCAN_LATENCY
+from eie_hw.timing import (
+    BROADCAST_LATENCY,
+    MEMORY_LATENCY,
+    PE_REPORT_LATENCY,
+    SCAN_AHEAD,
+    SCAN_LATENCY,
+)
 
 from .checks import ConfigComponent
 from .lnzd import LNZD
 
-__all__ = ["SlotScan"]
+__all__ = ["HELD_FLAGS", "SlotScan"]
+
+#: A PE reports ``held >= fifo_depth - j`` for ``j`` in ``0 … HELD_FLAGS - 1``: the CCU adds
+#: the pushes of the last two cycles, which the report does not hold yet.
+HELD_FLAGS = 3
 
 
 class SlotScan(ConfigComponent):
@@ -19,19 +30,21 @@ class SlotScan(ConfigComponent):
 
     * **Read ahead.** In every cycle with a free place in the slot buffer (``SCAN_AHEAD``
       places; a slot holds one from its read to the cycle it becomes current) and slots left,
-      slot ``scan_slot`` of every PE's source bank is read (``slot_read``). Its registered
-      data arrives ``MEMORY_LATENCY`` cycles later (``ctrl.slot_write``): the PEs keep the
-      values (:class:`~.slot_buffer.SlotBuffer`), this unit the non-zero flags, masked to the
-      layer's ``n_in`` columns. A slot read in ``t`` can become current from
-      ``t + SCAN_LATENCY``.
+      slot ``scan_slot`` of every PE's source bank is read. Its registered data arrives
+      ``MEMORY_LATENCY`` cycles later and enters this unit's slot buffer: the values and their
+      non-zero flags, masked to the layer's ``n_in`` columns. A slot read in ``t`` can become
+      current from ``t + SCAN_LATENCY``.
     * **LNZD and push.** ``F`` holds the current slot's PEs whose activation is non-zero and
       not yet broadcast. The lowest of them wins (the LNZD); it is pushed when no PE is
-      ``full``, and leaves ``F`` (``F & (F - 1)``). When nothing remains, the oldest buffered
+      full, and leaves ``F`` (``F & (F - 1)``). The PEs' ``room`` flags are registered here
+      once more (``PE_REPORT_LATENCY``): a PE is full when the items it held one cycle ago
+      plus the pushes of the last two cycles reach ``fifo_depth``, so the decision starts
+      from registers of this unit only. When nothing remains, the oldest buffered
       slot becomes current (``F`` = its flags) in the next cycle.
-    * **Broadcast.** The winner register (``ctrl.pushed``, the winner's one-hot and index)
-      selects the winner's value among the PEs' ``values`` in the next cycle and computes its
-      global column ``slot * n_pes + winner`` and pointer rows; the broadcast register
-      presents them to every PE ``BROADCAST_LATENCY`` cycles after the push.
+    * **Broadcast.** The winner register (``ctrl.pushed``, the winner's value, selected from
+      the current slot's values by the one-hot lowest flag, and its index) computes the global
+      column ``slot * n_pes + winner`` and pointer rows in the next cycle; the broadcast
+      register presents them to every PE ``BROADCAST_LATENCY`` cycles after the push.
 
     Parameters
     ----------
@@ -43,20 +56,20 @@ class SlotScan(ConfigComponent):
         The COMPUTE phase; outside it every register of the scan is cleared.
     n_in, ptr_base : In
         The running layer's inputs and first pointer address.
-    flags : In(n_pes)
-        Each PE's ``SlotBuffer.flag``.
     values : In(array of n_pes activations)
-        Each PE's ``SlotBuffer.value``.
-    full : In(n_pes)
-        Each PE holds ``fifo_depth`` items.
+        Each PE's registered source-bank word (``PE.act_data``).
+    room : In(array of n_pes × HELD_FLAGS)
+        Each PE's registered flags ``held >= fifo_depth - j`` for ``j`` = 0, 1, 2
+        (``PE.held_flags``).
     ctrl : Out
         The scan's and the broadcast's fields of :func:`~eie_hw.protocol.control_layout`
-        (``scan_slot``, ``slot_write``, ``slot_take``, ``pushed``, ``bcast*``); the CCU copies
+        (``scan_slot``, ``pushed``, ``bcast*``); the CCU copies
         them into the control it sends.
     exhausted : Out
         Every slot has been current and nothing remains (at the start of the cycle).
     in_flight : Out
-        A push is in the winner or the broadcast register.
+        A push of the last ``BROADCAST_LATENCY + PE_REPORT_LATENCY`` cycles: in the winner or
+        the broadcast register, or at the PEs but not yet in their (registered) idle flags.
     push, stall : Out
         A push in this cycle; a winner waiting for a full queue in this cycle.
     """
@@ -69,9 +82,8 @@ class SlotScan(ConfigComponent):
             "compute": In(1),
             "n_in": In(lay["n_in"].shape),
             "ptr_base": In(lay["ptr_base"].shape),
-            "flags": In(n),
             "values": In(signed(config.act_width)).array(n),
-            "full": In(n),
+            "room": In(data.ArrayLayout(HELD_FLAGS, n)),
             "ctrl": Out(control_layout(config)),
             "exhausted": Out(1),
             "in_flight": Out(1),
@@ -80,7 +92,8 @@ class SlotScan(ConfigComponent):
         })
 
     def elaborate(self, platform):
-        assert (BROADCAST_LATENCY, MEMORY_LATENCY, SCAN_LATENCY) == (2, 2, 3), \
+        assert (BROADCAST_LATENCY, MEMORY_LATENCY, SCAN_LATENCY, PE_REPORT_LATENCY) \
+            == (2, 2, 3, 1), \
             "the stages below implement these"
         cfg = self._config
         n = cfg.n_pes
@@ -101,21 +114,28 @@ class SlotScan(ConfigComponent):
         read1, read2 = Signal(), Signal()
         slot1, slot2 = Signal(slot_shape), Signal(slot_shape)
         m.d.sync += [read1.eq(read), read2.eq(read1), slot1.eq(scan_next), slot2.eq(slot1)]
-        m.d.comb += ctrl.slot_write.eq(read2)
 
-        # The flags of the slots in the buffer; columns at or past n_in never count.
+        # The slot buffer: values and flags of the slots read ahead; columns at or past n_in
+        # never count.
         remaining = Signal(len(self.n_in))
         m.d.comb += remaining.eq(self.n_in - (slot2 << shift))
         in_layer = Cat(remaining > k for k in range(n))
-        m.submodules.flag_buffer = flag_buffer = Memory(shape=n, depth=SCAN_AHEAD, init=[])
-        fb_wr, fb_rd = flag_buffer.write_port(), flag_buffer.read_port(domain="comb")
+        nonzero = Cat(v != 0 for v in self.values)
+        slot_layout = data.StructLayout({"flags": n,
+                                         "values": data.ArrayLayout(signed(cfg.act_width), n)})
+        m.submodules.slot_buffer = slot_buffer = Memory(shape=slot_layout, depth=SCAN_AHEAD,
+                                                        init=[])
+        sb_wr, sb_rd = slot_buffer.write_port(), slot_buffer.read_port(domain="comb")
         wr_ptr, rd_ptr = Signal(range(SCAN_AHEAD)), Signal(range(SCAN_AHEAD))
         buffered = Signal(range(SCAN_AHEAD + 1))
-        m.d.comb += [fb_wr.addr.eq(wr_ptr), fb_wr.data.eq(self.flags & in_layer),
-                     fb_wr.en.eq(read2), fb_rd.addr.eq(rd_ptr)]
+        m.d.comb += [sb_wr.addr.eq(wr_ptr), sb_wr.data.flags.eq(nonzero & in_layer),
+                     sb_wr.en.eq(read2), sb_rd.addr.eq(rd_ptr)]
+        for k in range(n):
+            m.d.comb += sb_wr.data.values[k].eq(self.values[k])
 
         # Section: LNZD and push. ``F`` is the current slot's remaining non-zero PEs.
         flags = Signal(n)
+        current = Signal(data.ArrayLayout(signed(cfg.act_width), n))   # the slot's values
         cur_slot = Signal(slot_shape)
         taken = Signal(len(slots))
         m.d.comb += lnzd.flags.eq(flags)
@@ -123,7 +143,17 @@ class SlotScan(ConfigComponent):
         lowest = Signal(n)
         rest = Signal(n)
         m.d.comb += [lowest.eq(flags & -flags), rest.eq(flags & (flags - 1))]
-        any_full = self.full.any()
+        # Fullness: the PEs' reports one cycle old, plus the pushes not in them yet.
+        room = Signal.like(self.room)
+        pushed, pushed_before = Signal(), Signal()
+        m.d.sync += [room.eq(self.room), pushed.eq(self.push), pushed_before.eq(pushed)]
+        recent = Signal(range(HELD_FLAGS))
+        m.d.comb += recent.eq(pushed + pushed_before)
+        any_full = Signal()
+        with m.Switch(recent):
+            for j in range(HELD_FLAGS):
+                with m.Case(j):
+                    m.d.comb += any_full.eq(Cat(room[k][j] for k in range(n)).any())
         m.d.comb += [self.push.eq(self.compute & flags.any() & ~any_full),
                      self.stall.eq(self.compute & flags.any() & any_full)]
         remains = Mux(self.push, rest, flags)
@@ -140,21 +170,18 @@ class SlotScan(ConfigComponent):
             with m.If(read2):
                 m.d.sync += wr_ptr.eq((wr_ptr + 1) % SCAN_AHEAD)
             with m.If(take):
-                m.d.sync += [flags.eq(fb_rd.data), rd_ptr.eq((rd_ptr + 1) % SCAN_AHEAD),
+                m.d.sync += [flags.eq(sb_rd.data.flags), current.eq(sb_rd.data.values),
+                             rd_ptr.eq((rd_ptr + 1) % SCAN_AHEAD),
                              cur_slot.eq(taken), taken.eq(taken + 1)]
             with m.Else():
                 m.d.sync += flags.eq(remains)
-        m.d.sync += ctrl.slot_take.eq(take)
 
         # Section: the winner register, then the broadcast register (BROADCAST_LATENCY = 2).
-        pushed = Signal()
-        one_hot = Signal(n)
         index = Signal(max(1, shift))
         slot_w = Signal(slot_shape)
-        m.d.sync += [pushed.eq(self.push), one_hot.eq(lowest), index.eq(winner),
-                     slot_w.eq(cur_slot)]
         value = Signal(signed(cfg.act_width))
-        m.d.comb += value.eq(_or_select(self.values, one_hot, cfg.act_width))
+        m.d.sync += [index.eq(winner), slot_w.eq(cur_slot),
+                     value.eq(_or_select([current[k] for k in range(n)], lowest, cfg.act_width))]
         column = Signal(column_bits(cfg))
         m.d.comb += column.eq(Cat(index[:shift], slot_w) if shift else slot_w)
         address = Signal(len(self.ptr_base) + 1)
@@ -167,7 +194,9 @@ class SlotScan(ConfigComponent):
             ctrl.bcast_odd_row.eq(address >> 1),
             ctrl.bcast_odd.eq(address[0]),
         ]
-        m.d.comb += self.in_flight.eq(pushed | ctrl.bcast)
+        reported = Signal()          # the push the PEs' idle flags do not show yet
+        m.d.sync += reported.eq(ctrl.bcast)
+        m.d.comb += self.in_flight.eq(pushed | ctrl.bcast | reported)
         return m
 
 

@@ -84,9 +84,8 @@ class EIETop(ConfigComponent):
                 pe.ctrl.eq(ccu.ctrl),
                 pe.wr.eq(wr),
                 pe.wr_en.eq(to_pe & (wr.pe == k)),
-                ccu.flags[k].eq(pe.slot_flag),
-                ccu.values[k].eq(pe.slot_value),
-                ccu.full[k].eq(pe.full),
+                ccu.values[k].eq(pe.act_data),
+                ccu.room[k].eq(pe.held_flags),
                 ccu.idle[k].eq(pe.idle),
             ]
 

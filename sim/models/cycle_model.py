@@ -8,8 +8,9 @@ each PE releases it, from the rules of docs/microarchitecture.md:
   slot buffer) and becomes current in ``C[s] = max(R[s] + SCAN_LATENCY, L[s-1])``, where
   ``L[s-1]`` is the cycle the previous slot finished (its last push, or the cycle after it
   became current if it had no non-zero activation).
-* A push needs every PE to hold fewer than ``fifo_depth`` items: ``T[b]`` is at least one cycle
-  after the earliest release among a full PE's outstanding items.
+* A push needs every PE to hold fewer than ``fifo_depth`` items as the CCU sees them: ``T[b]``
+  is at least ``1 + PE_REPORT_LATENCY`` cycles after the earliest release among a full PE's
+  outstanding items.
 * PE ``k`` releases item ``b`` when its registered pointers drop it (an empty column, in
   ``T[b] + BROADCAST_LATENCY + POINTER_LATENCY``) or when its stream unit takes it from the
   queue head, at ``X = max(T[b] + QUEUE_LATENCY, E + 1)`` after the previous column's last
@@ -27,6 +28,7 @@ import numpy as np
 from eie_hw.timing import (
     ARITH_LATENCY,
     BROADCAST_LATENCY,
+    PE_REPORT_LATENCY,
     POINTER_LATENCY,
     QUEUE_LATENCY,
     SCAN_AHEAD,
@@ -84,15 +86,17 @@ def layer_timing(config, column_counts, activations, rows_per_pe, *, first=True,
             take = np.maximum(t + QUEUE_LATENCY, last_entry + 1)
             release = np.where(n > 0, take, t + drop_delay)
             last_entry = np.where(n > 0, take + n - 1, last_entry)
-            outstanding[pe_index, outstanding.argmin(axis=1)] = release
+            outstanding[pe_index, outstanding.argmin(axis=1)] = release + PE_REPORT_LATENCY
             busy += n
             broadcasts += 1
             last_push, finished, ready = t, t, t + 1
     # The scan is exhausted the cycle after the last slot finished (its last push), or the
     # cycle after it became current when it held no non-zero activation.
     exhausted = finished + 1 if per_slot[-1].any() else current[-1] + 1
-    t_done = max(exhausted, last_push + drop_delay + 1,
-                 int((last_entry + ARITH_LATENCY + 1).max()))
+    # The CCU sees the PEs (their pointer stages, queues, stream units and accumulator writes)
+    # idle PE_REPORT_LATENCY cycles late.
+    t_done = max(exhausted, last_push + drop_delay + 1 + PE_REPORT_LATENCY,
+                 int((last_entry + ARITH_LATENCY + 1).max()) + PE_REPORT_LATENCY)
     act, ccu = _actions(config, column_counts, nonzero[:n_in], slots, entry_base)
     ccu["lnzd_evaluations"] = broadcasts + stalls
     phase_actions(act, rows_per_pe, first=first, next_rows_per_pe=next_rows_per_pe)

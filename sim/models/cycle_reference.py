@@ -14,6 +14,7 @@ import numpy as np
 from eie_hw.timing import (
     ARITH_LATENCY,
     BROADCAST_LATENCY,
+    PE_REPORT_LATENCY,
     POINTER_LATENCY,
     SCAN_AHEAD,
     SCAN_LATENCY,
@@ -70,9 +71,11 @@ def reference_layer_timing(config, column_counts, activations, rows_per_pe, *, f
     taken = 0                         # slots that have become current
     flags = set()                     # F: non-zero PEs of the current slot not yet broadcast
     cur_slot = 0
-    pending = deque()                 # (column, cycle its pointers are registered in the PEs)
+    pending = deque()                 # (column, push cycle, cycle its pointers are registered)
     queues = [deque() for _ in range(n_pes)]   # (start, end, first cycle as the head)
-    held = [0] * n_pes                # items pushed and neither dropped nor taken
+    held = [0] * n_pes                # items pushed and not released, as the CCU sees them
+    releases = deque([[0] * n_pes for _ in range(PE_REPORT_LATENCY)])  # not yet seen
+    pe_idle = deque([True] * PE_REPORT_LATENCY)   # the PEs' idleness as the CCU sees it
     stream = [(0, 0)] * n_pes         # (next entry, end) of the column being streamed
     last_issue = [-(ARITH_LATENCY + 1)] * n_pes
     busy = np.zeros(n_pes, dtype=np.int64)
@@ -82,10 +85,15 @@ def reference_layer_timing(config, column_counts, activations, rows_per_pe, *, f
     t = 0
     while True:
         exhausted = not flags and taken == slots
-        idle = not pending and all(not q for q in queues) \
-            and all(s[0] == s[1] for s in stream) \
-            and all(t > last + ARITH_LATENCY for last in last_issue)
-        if exhausted and idle:
+        # The CCU counts a push as its own until the PEs' report of it can reach it.
+        in_ccu = any(pushed >= t - BROADCAST_LATENCY - PE_REPORT_LATENCY
+                     for _, pushed, _ in pending)
+        pe_idle.append(all(pushed >= t - BROADCAST_LATENCY for _, pushed, _ in pending)
+                       and all(not q for q in queues)
+                       and all(s[0] == s[1] for s in stream)
+                       and all(t > last + ARITH_LATENCY for last in last_issue))
+        seen_idle = pe_idle.popleft()
+        if exhausted and not in_ccu and seen_idle:
             break
 
         # Section: LNZD and push (a queue is full when it holds `depth` items, counting the
@@ -123,8 +131,8 @@ def reference_layer_timing(config, column_counts, activations, rows_per_pe, *, f
                              "acc_reads", "acc_writes"):
                     act[name][k] += 1
                 act["spmat_word_reads"][k] += word_read
-        while pending and pending[0][1] == t:
-            column, _ = pending.popleft()
+        while pending and pending[0][2] == t:
+            column, _, _ = pending.popleft()
             for k in range(n_pes):
                 start, end = ptr[k, column], ptr[k, column + 1]
                 act["pointer_reads"][k] += 1
@@ -135,11 +143,13 @@ def reference_layer_timing(config, column_counts, activations, rows_per_pe, *, f
                     queues[k].append((start, end, t + 1))
                     act["queue_pushes"][k] += 1
         if push:
-            pending.append((cur_slot * n_pes + winner, t + to_pointers))
+            pending.append((cur_slot * n_pes + winner, t, t + to_pointers))
             broadcasts += 1
             ccu["broadcast_loads"] += 1
+        releases.append(released)
+        seen = releases.popleft()
         for k in range(n_pes):
-            held[k] += push - released[k]
+            held[k] += push - seen[k]
 
         # Section: slot scan. The current slot is finished when nothing remains: the head of
         # the slot buffer becomes current. A slot is read while the buffer has a free place.
