@@ -48,7 +48,7 @@ class LNZD(CheckedComponent):
     valid : Out(1)
         Some flag is set.
     index : Out(range(n))
-        The lowest set flag (0 when none is).
+        The lowest set flag (meaningless when none is: ``n - 1``; use it with ``valid``).
     """
 
     @classmethod
