@@ -64,7 +64,7 @@ BOARDS = {
         # 100 MHz from the 25 MHz oscillator through the PLL (docs/boards.md); `eie build
         # --freq` asks for another clock. router1 (the default) took over 15 min for 28 % of
         # the 32-PE design's arcs with the earlier RTL.
-        freq=100e6, nextpnr_opts="--router router2"),
+        freq=50e6, nextpnr_opts="--router router2"),
 }
 
 

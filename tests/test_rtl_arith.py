@@ -99,7 +99,7 @@ def test_arithmetic_unit(seed, rng, same_row, gap_rate, big):
         for _ in range(ARITH_LATENCY + 2):
             busy_trace.append((0, ctx.get(dut.busy)))
             await ctx.tick()
-        result.extend(await read_rows(ctx, dut.ext_rd_en, dut.ext_rd_addr, dut.acc_data,
+        result.extend(await read_rows(ctx, dut.ext_rd_sel, dut.ext_rd_addr, dut.acc_data,
                                       cfg.act_depth))
 
     simulate(dut, testbench)

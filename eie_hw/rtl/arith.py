@@ -53,8 +53,9 @@ class ArithmeticUnit(ConfigComponent):
         An entry of stages 2-6 has not been written yet.
     ext_wr_en, ext_wr_addr, ext_wr_data : In
         Accumulator write (INIT); has priority over stage 6.
-    ext_rd_en, ext_rd_addr : In
-        Accumulator read (WRITEBACK); ``acc_data`` holds the word two cycles later.
+    ext_rd_sel, ext_rd_addr : In
+        Accumulator read at ``ext_rd_addr`` (WRITEBACK, never during COMPUTE);
+        ``acc_data`` holds the word two cycles later.
     acc_data : Out
         The accumulator word read two cycles earlier (registered).
     codebook_wr : In(WritePortSignature)
@@ -75,7 +76,7 @@ class ArithmeticUnit(ConfigComponent):
             "ext_wr_en": In(1),
             "ext_wr_addr": In(rows),
             "ext_wr_data": In(signed(config.acc_width)),
-            "ext_rd_en": In(1),
+            "ext_rd_sel": In(1),
             "ext_rd_addr": In(rows),
             "acc_data": Out(signed(config.acc_width)),
             "codebook_wr": In(WritePortSignature(config.max_layers * config.codebook_size,
@@ -116,7 +117,10 @@ class ArithmeticUnit(ConfigComponent):
         # Stage 3: the codebook word registered; accumulator read (or WRITEBACK's).
         weight4 = Signal(signed(cfg.weight_width))
         m.d.sync += weight4.eq(cb_rd.data)
-        m.d.comb += acc_rd.addr.eq(Mux(self.ext_rd_en, self.ext_rd_addr, row[3]))
+        # WRITEBACK's address whenever WRITEBACK runs (``ext_rd_sel``, a decode of the CCU's
+        # phase register), not only when its read counts: no row comparison reaches the
+        # accumulator's address.
+        m.d.comb += acc_rd.addr.eq(Mux(self.ext_rd_sel, self.ext_rd_addr, row[3]))
         acc_q = Signal(signed(cfg.acc_width))
         m.d.sync += acc_q.eq(acc_rd.data)
         m.d.comb += self.acc_data.eq(acc_q)

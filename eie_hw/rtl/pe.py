@@ -96,7 +96,7 @@ class PE(ConfigComponent):
             act.ctrl.eq(ctrl),
             arith.ext_wr_en.eq(act.acc_wr_en), arith.ext_wr_addr.eq(act.acc_wr_addr),
             arith.ext_wr_data.eq(act.acc_wr_data),
-            arith.ext_rd_en.eq(act.acc_rd_en), arith.ext_rd_addr.eq(act.acc_rd_addr),
+            arith.ext_rd_sel.eq(ctrl.wb), arith.ext_rd_addr.eq(act.acc_rd_addr),
             act.acc_data.eq(arith.acc_data),
             act.host_rd_en.eq(self.host_rd_en), act.host_rd_bank.eq(self.host_rd_bank),
             act.host_rd_addr.eq(self.host_rd_addr),
