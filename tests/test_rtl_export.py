@@ -26,7 +26,8 @@ _INIT = re.compile(r"    (\w+)\[(\d+)\] = (\d+)'h([0-9a-f]+);")
 
 def expected_memories(cfg):
     """``(name, width, depth)`` of every memory of the array, from the configuration; the
-    width is ``None`` where it is a packed layout (queue items, layer-table entries, slot-buffer slots)."""
+    width is ``None`` where it is a packed layout (queue items, layer-table entries, slot-buffer
+    slots)."""
     per_pe = [("act0", cfg.act_width, cfg.act_depth), ("act1", cfg.act_width, cfg.act_depth),
               ("bias", cfg.act_width, cfg.bias_depth), ("acc", cfg.acc_width, cfg.act_depth),
               ("codebook", cfg.weight_width, cfg.max_layers * cfg.codebook_size),

@@ -1,6 +1,6 @@
 """The EIE array with its host streams: :class:`EIETop` (protocol: docs/protocol.md)."""
 
-from amaranth import Array, Cat, Module, Mux, Signal, signed
+from amaranth import Array, Cat, Module, Mux, Signal
 from amaranth.lib.wiring import In
 
 from eie_hw.protocol import START_COUNT_BITS, HostSignature, Space
