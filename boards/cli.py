@@ -54,12 +54,19 @@ def add_parser(subparsers):
     where = p.add_mutually_exclusive_group(required=True)
     where.add_argument("--port", help="serial port of the board")
     where.add_argument("--sim", action="store_true",
-                       help="run the link gateware in the Amaranth simulator instead")
+                       help="run the link gateware (frame engine, array and UART) in simulation "
+                            "instead")
     p.add_argument("--board", choices=sorted(BOARDS), default=None,
                    help="re-encode the image for this board's configuration first")
     p.add_argument("--pes", type=cli_args.pe_count, default=None,
                    help="with --board: its PE count")
-    p.add_argument("--uart", action="store_true", help="with --sim: simulate the UART too")
+    p.add_argument("--engine", choices=("native", "amaranth"), default=None,
+                   help="with --sim: native (default: the link's Verilog Verilated, clock and "
+                        "UART pins driven in C++, built once per configuration) or amaranth "
+                        "(the Amaranth simulator)")
+    p.add_argument("--uart", action="store_true",
+                   help="with --sim --engine amaranth: simulate the UART too (the native "
+                        "engine always does)")
     p.add_argument("--baud", type=cli_args.positive_int, default=None,
                    help=f"with --port: baud rate (default {DEFAULT_BAUD})")
     p.add_argument("--timeout", type=cli_args.positive_float, default=2.0,
@@ -214,7 +221,8 @@ def _write_json(path, report):
 def _check_run_options(args):
     misplaced = [(given, needs) for given, needs, ok in (
         ("--pes", "--board", args.pes is None or args.board),
-        ("--uart", "--sim", not args.uart or args.sim),
+        ("--engine", "--sim", args.engine is None or args.sim),
+        ("--uart", "--engine amaranth", not args.uart or args.engine == "amaranth"),
         ("--baud", "--port", args.baud is None or args.port))
         if not ok]
     if misplaced:
@@ -240,14 +248,24 @@ def cmd_run(args):
             print(f"image re-encoded for {args.board} ({config.n_pes} PEs)")
     batch, single = cli_args.load_inputs(args.input, image.n_inputs, "--input")
     batch = as_act_fixed(image.config, batch, what=f"--input {args.input}")
-    if args.sim:
+    if args.sim and args.engine == "amaranth":
         transport = SimulationTransport(image.config, uart=args.uart)
+    elif args.sim:
+        from .native_link import NativeLinkTransport
+
+        transport = NativeLinkTransport.for_config(image.config)
     else:
         transport = SerialTransport(args.port, args.baud or DEFAULT_BAUD)
+    start = time.perf_counter()
     with transport:
         device = EIEDevice(transport, image.config, timeout=args.timeout)
         device.check_config()
         result = device.run_batch(image, batch)       # the image is loaded once
+        if args.sim:
+            engine = args.engine or "native"
+            print(f"simulated {transport.cycles:,} clock cycles of the link ({engine} engine, "
+                  f"UART {'on' if engine == 'native' or args.uart else 'off'}) in "
+                  f"{time.perf_counter() - start:.2f} s")
     outputs, cycles, errors = result.outputs, result.cycles, result.errors
     np.set_printoptions(threshold=sys.maxsize, linewidth=100)
     if single:

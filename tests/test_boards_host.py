@@ -115,23 +115,6 @@ def test_no_answer_times_out():
         device.info()
 
 
-def test_cli_run_sim(tmp_path, capsys, seed, rng):
-    """``eie run --sim IMAGE --input X.npy`` prints the golden model's outputs and the cycle
-    model's count."""
-    cfg = small_config(n_pes=2, fifo_depth=2, act_depth=16)
-    image = encode_network(cfg, [random_layer(rng, cfg, 6, 8, 0.3, **RTL_LAYER)])
-    x = random_input(rng, cfg, 8)
-    save_image(image, tmp_path / "net.eie")
-    np.save(tmp_path / "x.npy", x)
-    assert main(["run", "--sim", str(tmp_path / "net.eie"), "--input",
-                 str(tmp_path / "x.npy")]) == 0
-    out = capsys.readouterr().out
-    numbers = re.search(r"\[([-\d\s]+)\]", out).group(1).split()
-    np.testing.assert_array_equal([int(v) for v in numbers], GoldenModel(image).run(x),
-                                  err_msg=f"seed={seed}")
-    assert f"cycles: {job_timing(image, x).total} " in out
-
-
 def test_cli_run_sim_reencodes_for_a_board(tmp_path, capsys, seed, rng):
     """An image made for another configuration runs on a board's configuration (--board)."""
     cfg = small_config(n_pes=4, fifo_depth=2, act_depth=16)

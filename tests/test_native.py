@@ -215,10 +215,10 @@ def test_a_scheduler_address_reaches_its_workers(seed):
 
 
 def test_a_missing_tool_is_named(monkeypatch):
-    from sim.verify.native import NativeBuildError, build
+    from sim.verify.native import NativeBuildError, build, verilated
 
     real = shutil.which
-    monkeypatch.setattr(build.shutil, "which", lambda name: None if name == "g++" else
+    monkeypatch.setattr(verilated.shutil, "which", lambda name: None if name == "g++" else
                         real(name))
     with pytest.raises(NativeBuildError, match="the native engine needs g\\+\\+, which is not "
                                                "on PATH"):

@@ -4,6 +4,8 @@ import argparse
 import importlib
 import sys
 
+from sim.verify.native.verilated import NativeBuildError
+
 __all__ = ["main"]
 
 # (module, description) of every subcommand provider; each has add_parser(subparsers).
@@ -40,7 +42,7 @@ def main(argv=None):
         return args.func(args) or 0
     except KeyboardInterrupt:
         return 130
-    except (ValueError, OSError) as e:
+    except (ValueError, OSError, NativeBuildError) as e:
         print(f"eie {args.command}: error: {e}", file=sys.stderr)
         return 2
 
