@@ -60,10 +60,12 @@ def add_parser(subparsers):
                    help="re-encode the image for this board's configuration first")
     p.add_argument("--pes", type=cli_args.pe_count, default=None,
                    help="with --board: its PE count")
-    p.add_argument("--engine", choices=("native", "amaranth"), default=None,
+    p.add_argument("--engine", choices=("native", "gates", "amaranth"), default=None,
                    help="with --sim: native (default: the link's Verilog Verilated, clock and "
-                        "UART pins driven in C++, built once per configuration) or amaranth "
-                        "(the Amaranth simulator)")
+                        "UART pins driven in C++, built once per configuration), gates (with "
+                        "--board: the netlist of the board's Yosys synthesis with the FPGA "
+                        "cell models, driven the same way) or amaranth (the Amaranth "
+                        "simulator)")
     p.add_argument("--uart", action="store_true",
                    help="with --sim --engine amaranth: simulate the UART too (the native "
                         "engine always does)")
@@ -223,6 +225,7 @@ def _check_run_options(args):
         ("--pes", "--board", args.pes is None or args.board),
         ("--engine", "--sim", args.engine is None or args.sim),
         ("--uart", "--engine amaranth", not args.uart or args.engine == "amaranth"),
+        ("--engine gates", "--board", args.engine != "gates" or args.board),
         ("--baud", "--port", args.baud is None or args.port))
         if not ok]
     if misplaced:
@@ -250,6 +253,12 @@ def cmd_run(args):
     batch = as_act_fixed(image.config, batch, what=f"--input {args.input}")
     if args.sim and args.engine == "amaranth":
         transport = SimulationTransport(image.config, uart=args.uart)
+    elif args.sim and args.engine == "gates":
+        from .gate_level import build_gates
+        from .native_link import DEFAULT_DIVISOR, NativeLinkTransport
+
+        library = build_gates(get_board(args.board), image.config)
+        transport = NativeLinkTransport(library, divisor=DEFAULT_DIVISOR)
     elif args.sim:
         from .native_link import NativeLinkTransport
 
@@ -264,7 +273,7 @@ def cmd_run(args):
         if args.sim:
             engine = args.engine or "native"
             print(f"simulated {transport.cycles:,} clock cycles of the link ({engine} engine, "
-                  f"UART {'on' if engine == 'native' or args.uart else 'off'}) in "
+                  f"UART {'off' if engine == 'amaranth' and not args.uart else 'on'}) in "
                   f"{time.perf_counter() - start:.2f} s")
     outputs, cycles, errors = result.outputs, result.cycles, result.errors
     np.set_printoptions(threshold=sys.maxsize, linewidth=100)

@@ -108,12 +108,14 @@ def build_link(config, *, divisor=DEFAULT_DIVISOR, log=print):
     return built
 
 
-def link_library(directory, sources, *, fingerprint, control="", verilator_args=()):
+def link_library(directory, sources, *, fingerprint, control="", verilator_args=(),
+                 optimize=True):
     """The harness linked with any design of the link's ports (``sources``, top module
     :data:`TOP`), built in ``directory``
     (:func:`~sim.verify.native.verilated.verilated_library`)."""
     return verilated_library(directory, sources, TOP, HARNESS, fingerprint=fingerprint,
-                             control=control, verilator_args=verilator_args)
+                             control=control, verilator_args=verilator_args,
+                             optimize=optimize)
 
 
 def _load(path):

@@ -24,9 +24,11 @@ __all__ = ["VerilatedLibrary", "NativeBuildError", "verilated_library", "LIBRARY
 LIBRARY = "libeie_native.so"
 #: Bump when the flow below changes (invalidates every cached build).
 _FLOW_VERSION = 2
-_VERILATOR_ARGS = ["-O3", "-Wno-fatal", "-Wno-lint", "-Wno-style", "--x-assign", "fast",
+_VERILATOR_ARGS = ["-Wno-fatal", "-Wno-lint", "-Wno-style", "--x-assign", "fast",
                    "--x-initial", "fast"]
-_CXXFLAGS = ["-O2", "-fPIC"]
+#: ``optimize=True``: Verilator's and the C++ compiler's optimisation for fast simulation;
+#: ``False``: a build several times quicker (for large netlists simulated briefly).
+_OPTIMIZE = {True: ("-O3", "-O2"), False: ("-O1", "-O0")}
 
 
 class NativeBuildError(RuntimeError):
@@ -60,14 +62,15 @@ def tools():
 
 
 def verilated_library(directory, sources, top, harness, *, fingerprint, control="",
-                      verilator_args=()):
+                      verilator_args=(), optimize=True):
     """The shared library of ``sources`` (Verilog files, ``top`` the top module) linked with
     ``harness`` (a C++ file including ``V<top>.h``), built in ``directory`` unless a build of
     the same fingerprint is there; a :class:`VerilatedLibrary`.
 
     ``fingerprint`` (a string) must change whenever the sources may change without their
     paths changing; ``control`` is the text of a Verilator ``.vlt`` control file;
-    ``verilator_args`` are added to the flow's own.
+    ``verilator_args`` are added to the flow's own; ``optimize`` picks the optimisation
+    levels (:data:`_OPTIMIZE`).
 
     Raises
     ------
@@ -79,7 +82,7 @@ def verilated_library(directory, sources, top, harness, *, fingerprint, control=
     harness = Path(harness)
     digest = hashlib.sha256()
     for part in (fingerprint, harness.read_text(), top, control, _FLOW_VERSION, _VERILATOR_ARGS,
-                 list(verilator_args), _CXXFLAGS):
+                 list(verilator_args), _OPTIMIZE[bool(optimize)]):
         digest.update(repr(part).encode())
     stamp_text = digest.hexdigest()
     library, stamp = directory / LIBRARY, directory / "fingerprint"
@@ -90,7 +93,7 @@ def verilated_library(directory, sources, top, harness, *, fingerprint, control=
         directory.mkdir(parents=True, exist_ok=True)
         stamp.unlink(missing_ok=True)
         _compile(found, [Path(s) for s in sources], top, harness, control,
-                 list(verilator_args), directory, library)
+                 list(verilator_args), _OPTIMIZE[bool(optimize)], directory, library)
         stamp.write_text(stamp_text)
     return VerilatedLibrary(directory, library, time.perf_counter() - start)
 
@@ -105,7 +108,7 @@ def _run(command, log_file, what):
         raise NativeBuildError(f"{what} failed (exit {done.returncode}); log {log_file}:\n{tail}")
 
 
-def _compile(found, sources, top, harness, control, extra, directory, library):
+def _compile(found, sources, top, harness, control, extra, levels, directory, library):
     obj = directory / "obj"
     shutil.rmtree(obj, ignore_errors=True)
     prefix = f"V{top}"
@@ -114,14 +117,19 @@ def _compile(found, sources, top, harness, control, extra, directory, library):
     log_file = directory / "build.log"
     log_file.write_text("")
     jobs = str(max(1, os.cpu_count() or 1))
-    _run([found["verilator"], "--cc", "--build", "--build-jobs", jobs, *_VERILATOR_ARGS, *extra,
-          "--top-module", top, "--prefix", prefix, "-Mdir", obj,
-          "-CFLAGS", " ".join(_CXXFLAGS), "-MAKEFLAGS", "CFG_CXXFLAGS_PCH_I=-include",
+    verilator_level, cxx_level = levels
+    cxxflags = [cxx_level, "-fPIC"]
+    make_flags = ["CFG_CXXFLAGS_PCH_I=-include"]
+    if cxx_level == "-O0":      # verilated.mk's own levels (OPT_*, -Os) follow it down too
+        make_flags += [f"{name}=-O0" for name in ("OPT_FAST", "OPT_SLOW", "OPT_GLOBAL")]
+    _run([found["verilator"], "--cc", "--build", "--build-jobs", jobs, verilator_level,
+          *_VERILATOR_ARGS, *extra, "--top-module", top, "--prefix", prefix, "-Mdir", obj,
+          "-CFLAGS", " ".join(cxxflags), "-MAKEFLAGS", " ".join(make_flags),
           control_file, *sources], log_file, "verilator")
     root = Path(subprocess.run([found["verilator"], "--getenv", "VERILATOR_ROOT"],
                                capture_output=True, text=True, check=True).stdout.strip())
     partial = library.with_suffix(".so.tmp")
-    _run([found["g++"], "-shared", *_CXXFLAGS, "-std=c++17", f"-I{obj}", f"-I{root / 'include'}",
+    _run([found["g++"], "-shared", *cxxflags, "-std=c++17", f"-I{obj}", f"-I{root / 'include'}",
           f"-I{root / 'include' / 'vltstd'}", harness, obj / f"lib{prefix}.a",
           obj / "libverilated.a", "-pthread", "-o", partial], log_file, "g++")
     partial.replace(library)      # atomic: a process loading the old library keeps its copy

@@ -1,0 +1,78 @@
+"""Gate-level simulation of the board builds (boards/gate_level.py): the link synthesized by
+each board's own Yosys command, simulated with the FPGA cell models and driven through its
+UART pins by the board's host driver, checked against the golden and cycle models."""
+
+import re
+import shutil
+
+import numpy as np
+import pytest
+from helpers import RTL_LAYER, random_input
+
+from boards.boards import get_board
+from eie_hw.image import save_image
+from eie_hw.image.network import encode_network
+from sim.apps.cli import main
+from sim.models.cycle_model import job_timing
+from sim.models.golden import GoldenModel
+from sim.verify.random_layers import random_layer
+
+pytestmark = [pytest.mark.slow,
+              pytest.mark.skipif(shutil.which("g++") is None or shutil.which("make") is None,
+                                 reason="the gate-level simulation needs g++ and make")]
+
+
+def _network(rng, config):
+    return encode_network(config, [random_layer(rng, config, 20, 24, 0.3, **RTL_LAYER),
+                                   random_layer(rng, config, 9, 20, 0.3, **RTL_LAYER)])
+
+
+def test_ice40_netlist_has_the_board_cells(seed, rng):
+    """The iCEBreaker build's netlist (synth_ice40 -dsp) holds the cells the build places —
+    SB_LUT4, SB_CARRY, SB_DFF*, SB_RAM40_4K, SB_MAC16 — and only cells with a model."""
+    from boards.gate_level import build_gates, netlist_stats
+
+    stats = netlist_stats(build_gates(get_board("icebreaker")))
+    cells = dict((name, int(n)) for n, name in re.findall(r"(\d+)\s+(SB_\w+|\$\w+)", stats))
+    for cell in ("SB_LUT4", "SB_CARRY", "SB_RAM40_4K", "SB_MAC16"):
+        assert cells.get(cell), f"no {cell} in the netlist: {stats}"
+    assert any(name.startswith("SB_DFF") for name in cells)
+    assert not [name for name in cells if name.startswith("$") and name != "$scopeinfo"]
+
+
+def test_ecp5_is_refused_with_the_reason():
+    from boards.gate_level import build_gates
+
+    with pytest.raises(ValueError, match="no gate-level simulation of board ulx3s-85f \\(ecp5\\): "
+                                         "Yosys ships the ECP5's DP16KD and MULT18X18D only as "
+                                         "black boxes"):
+        build_gates(get_board("ulx3s-85f"))
+
+
+def test_ice40_netlist_through_eie_run(tmp_path, capsys, seed, rng):
+    """``eie run --sim --engine gates --board icebreaker``: the iCEBreaker build's netlist
+    (synth_ice40 -dsp: SB_LUT4, SB_CARRY, SB_DFF*, SB_RAM40_4K, SB_MAC16), five inputs."""
+    config = get_board("icebreaker").config()
+    image = _network(rng, config)
+    xs = np.stack([random_input(rng, config, 24) for _ in range(5)])
+    save_image(image, tmp_path / "net.eie")
+    np.save(tmp_path / "x.npy", xs)
+    assert main(["run", "--sim", "--engine", "gates", "--board", "icebreaker",
+                 str(tmp_path / "net.eie"), "--input", str(tmp_path / "x.npy"),
+                 "--output", str(tmp_path / "y.npy")]) == 0
+    out = capsys.readouterr().out
+    assert re.search(r"simulated [\d,]+ clock cycles of the link \(gates engine, UART on\)", out)
+    golden = GoldenModel(image)
+    np.testing.assert_array_equal(np.load(tmp_path / "y.npy"),
+                                  np.stack([golden.run(x) for x in xs]), err_msg=f"seed={seed}")
+    cycles = [job_timing(image, x, golden).total for x in xs]
+    assert f"cycles per input: {np.array(cycles)}" in out, f"seed={seed}"
+
+
+def test_gates_need_a_board(tmp_path, capsys, rng):
+    config = get_board("icebreaker").config()
+    save_image(_network(rng, config), tmp_path / "net.eie")
+    np.save(tmp_path / "x.npy", random_input(rng, config, 24))
+    assert main(["run", "--sim", "--engine", "gates", str(tmp_path / "net.eie"), "--input",
+                 str(tmp_path / "x.npy")]) == 2
+    assert "--engine gates needs --board" in capsys.readouterr().err
