@@ -89,14 +89,6 @@ def test_alex7(seed):
     assert result["rtl_cycles"] > 0
 
 
-@pytest.mark.skipif(not _available("verilator"), reason="verilator is not installed")
-def test_regression_few_hundred(seed):
-    """A few hundred constrained-random jobs of every kind on one build, as `eie regress`
-    runs them (seeds ``seed … seed + 299``); any mismatch fails with its seed."""
-    built = _build("verilator", "n16-f1")
-    run(built, "test_regress", built.directory / "runs" / "regress-ci", seed=seed, count=300)
-
-
 def test_builds_of_one_configuration_are_serialised(tmp_path):
     """Two xdist workers building one configuration at once must not share a half-written build
     directory: the second waits on the first's lock, then finds the finished build."""

@@ -243,3 +243,17 @@ def test_complete_refuses_a_coroutine_that_suspends():
     assert complete(runs_through()) == 2
     with pytest.raises(RuntimeError, match="the coroutine suspended"):
         complete(suspends())
+
+
+def test_regression_few_hundred(seed):
+    """A few hundred constrained-random jobs of every kind on one 16-PE build, as `eie regress`
+    runs them (seeds ``seed … seed + 299``); any mismatch fails with its seed. (The cocotb
+    bench's own tests keep the random stream pauses and resets in the middle of a job.)"""
+    from sim.verify.native.regress import run_seeds
+
+    first = seed % 100_000
+    summary, _ = run_seeds(CONFIGS[16], range(first, first + 300), log=lambda message: None)
+    failed = [case for case in summary["cases"] if not case["passed"]]
+    assert not failed, f"{len(failed)} of 300 failed; first: {failed[0]['message']}"
+    assert {case["kind"] for case in summary["cases"]} == {f"random-{k}" for k in KINDS}
+    print(f"300 jobs, {summary['sim_cycles']} cycles in {summary['wall_s']:.1f} s")
