@@ -1,10 +1,11 @@
 """Reaching inside an elaborated design, for formal property harnesses.
 
 A harness states properties about a block's internals (a PE's queue, the CCU's slot scan)
-without changing the RTL: it elaborates the block itself (:func:`open_design`), reads the ports
-of its submodules (:func:`part`) and, where an induction needs it, a register of a submodule
-(:func:`register`), and adds the elaborated fragment to its own module in place of the block.
-Reading a signal never drives it, so the block behaves exactly as when it is used unopened.
+without changing the RTL: it elaborates the block itself (:func:`open_design`), reads the
+ports of its submodules (:func:`part`) and, where a property or an induction needs it, a
+register or a wire of a submodule (:func:`driven`), and adds the elaborated fragment to its
+own module in place of the block. Reading a signal never drives it, so the block behaves
+exactly as when it is used unopened.
 
 Also :func:`small_config`: the smallest :class:`~eie_hw.config.EIEConfig` the checks use, with
 the fields a property depends on given explicitly.
@@ -14,7 +15,7 @@ from amaranth.hdl import Fragment
 
 from eie_hw.config import EIEConfig
 
-__all__ = ["open_design", "part", "register", "small_config"]
+__all__ = ["driven", "open_design", "part", "small_config"]
 
 
 def small_config(**fields):
@@ -51,11 +52,11 @@ def part(fragment, path):
     return fragment, fragment.origins[0]
 
 
-def register(fragment, name):
-    """The signal named ``name`` that ``fragment``'s own statements drive in the ``sync``
-    domain (a register local to its ``elaborate``)."""
-    found = [s for st in fragment.statements.get("sync", ()) for s in st._lhs_signals()
-             if s.name == name]
-    if len(set(map(id, found))) != 1:
-        raise LookupError(f"{len(set(map(id, found)))} registers named {name!r}")
-    return found[0]
+def driven(fragment, name, domain="sync"):
+    """The signal named ``name`` that ``fragment``'s own statements drive in ``domain``
+    (``"sync"``: a register local to its ``elaborate``; ``"comb"``: a local wire)."""
+    found = {id(s): s for st in fragment.statements.get(domain, ()) for s in st._lhs_signals()
+             if s.name == name}
+    if len(found) != 1:
+        raise LookupError(f"{len(found)} {domain} signals named {name!r}")
+    return next(iter(found.values()))

@@ -5,18 +5,15 @@ register, the broadcast register and the pointer stages (docs/microarchitecture.
 "Each PE" 1–3). Proved by k-induction for every input sequence."""
 
 import pytest
-from amaranth import Array, Module, Mux, Signal, signed
+from amaranth import Array, Mux, Signal
 from amaranth.hdl import Assert, Cover
-from amaranth.lib import wiring
-from amaranth.lib.wiring import In
 
-from eie_hw.protocol import layer_layout, write_layout
-from eie_hw.rtl.pe import PE
 from eie_hw.rtl.queue import column_item_layout
-from eie_hw.rtl.slot_scan import HELD_FLAGS, SlotScan
+from eie_hw.rtl.slot_scan import HELD_FLAGS
 from eie_hw.timing import BROADCAST_LATENCY, POINTER_LATENCY
 from sim.verify import formal
-from tests.formal_parts import open_design, part, register, small_config
+from tests.formal_parts import part, small_config
+from tests.formal_pe import ScannedPE
 
 pytestmark = pytest.mark.skipif(bool(formal.missing_tools()),
                                 reason=f"formal tools missing: {formal.missing_tools()}")
@@ -45,14 +42,9 @@ def induction_depth(depth):
 COVER_DEPTH = 20
 
 
-class QueueProperties(wiring.Component):
-    """The CCU's slot scan (:class:`SlotScan`, the push decision from the PEs' held-item
-    flags) and one :class:`PE` as the array wires them, with a reference FIFO of
-    ``fifo_depth`` items beside the PE's queue.
-
-    Free inputs: the layer's ``n_in`` and ``ptr_base``, the COMPUTE phase, the source-bank
-    values the scan reads and every host write (any pointer-bank contents, changed at any
-    time). Asserted in every cycle:
+class QueueProperties(ScannedPE):
+    """The slot scan and a PE (:class:`~tests.formal_pe.ScannedPE`: every input free) with a
+    reference FIFO of ``fifo_depth`` items beside the PE's queue. Asserted in every cycle:
 
     * no overflow: the queue is written only while it holds fewer than ``fifo_depth`` items,
       and the items in it and on their way (winner register, broadcast register, the two
@@ -73,29 +65,15 @@ class QueueProperties(wiring.Component):
     """
 
     def __init__(self, config, *, ref_lifo=False):
-        self._config, self._lifo = config, ref_lifo
-        lay = layer_layout(config)
-        super().__init__({
-            "compute": In(1), "n_in": In(lay["n_in"].shape),
-            "ptr_base": In(lay["ptr_base"].shape), "values": In(signed(config.act_width)).array(1),
-            "wr_en": In(1), "wr": In(write_layout(config)),
-        })
+        self._lifo = ref_lifo
+        super().__init__(config)
 
-    def elaborate(self, platform):
+    def properties(self, m, pe, pe_fragment):
         cfg = self._config
         depth = cfg.fifo_depth
-        m = Module()
-        scan = m.submodules.scan = SlotScan(cfg)
-        pe = PE(cfg)
-        m.submodules.pe = pe_frag = open_design(pe, platform)
-        queue_frag, queue = part(pe_frag, "queue")
-        _, pointer = part(pe_frag, "pointer")
-        _, stream = part(pe_frag, "stream")
-
-        m.d.comb += [scan.compute.eq(self.compute), scan.n_in.eq(self.n_in),
-                     scan.ptr_base.eq(self.ptr_base), scan.values[0].eq(self.values[0]),
-                     scan.room[0].eq(pe.held_flags),
-                     pe.ctrl.eq(scan.ctrl), pe.wr_en.eq(self.wr_en), pe.wr.eq(self.wr)]
+        _, queue = part(pe_fragment, "queue")
+        _, pointer = part(pe_fragment, "pointer")
+        _, stream = part(pe_fragment, "stream")
 
         # Section: the broadcast's way through the pointer stages (POINTER_LATENCY cycles).
         assert (BROADCAST_LATENCY, POINTER_LATENCY) == (2, 2)
@@ -136,13 +114,9 @@ class QueueProperties(wiring.Component):
         with m.If(~queue.empty):
             m.d.comb += Assert(queue.head.as_value() == oldest.as_value())
 
-        # Section: auxiliary invariant on the queue's pointers.
-        wr_ptr, rd_ptr = register(queue_frag, "wr_ptr"), register(queue_frag, "rd_ptr")
-        m.d.comb += [Assert(wr_ptr < depth), Assert(rd_ptr < depth),
-                     Assert(wr_ptr == (rd_ptr + queue.count) % depth)]
+        self.queue_pointers(m, pe_fragment)
 
         m.d.comb += [Cover(queue.count == depth), Cover(popping & (queue.count == depth))]
-        return m
 
 
 @pytest.mark.parametrize("depth", DEPTHS)
