@@ -6,7 +6,7 @@ from dataclasses import fields, replace
 
 import numpy as np
 import pytest
-from helpers import simulate
+from helpers import simulate, timing_with_extra_action
 
 from eie_hw.host.session import HostSession, JobStatus
 from eie_hw.image.layer import QuantizedLayer
@@ -101,14 +101,6 @@ def test_one_column_on_one_pe_counts_as_derived(seed, rng):
     assert {name: model[name] for name in COUNTED_ACTIONS} == derived, where
 
 
-def _timing_with(timing, name, extra):
-    """``timing`` with ``extra`` more ``name`` actions in PE 0 of its first layer."""
-    first = timing.layers[0]
-    changed = {**first.actions, name: first.actions[name] + np.eye(len(first.busy),
-                                                                   dtype=np.int64)[0] * extra}
-    return replace(timing, layers=[replace(first, actions=changed), *timing.layers[1:]])
-
-
 @pytest.mark.parametrize("name", COUNTED_ACTIONS)
 def test_the_scoreboard_catches_a_wrong_counter_and_skips_an_absent_one(seed, rng, name):
     """A status read from the RTL passes; the model with one action more fails it, naming the
@@ -123,7 +115,7 @@ def test_the_scoreboard_catches_a_wrong_counter_and_skips_an_absent_one(seed, rn
     board = Scoreboard()
     board.check_status("job", status, timing)
     board.raise_errors()
-    wrong = _timing_with(timing, name, 1)
+    wrong = timing_with_extra_action(timing, name)
     board.check_status("job", status, wrong)
     got = getattr(status, name)
     with pytest.raises(JobFailure, match=rf"job: RTL {name} = {got}, cycle model {got + 1}"):

@@ -34,8 +34,8 @@ class EIETop(ConfigComponent):
         final when ``done`` rises). ``write`` and ``read_req`` are not ready while a job
         runs.
 
-    Submodules are named ``pe0`` … ``pe{n-1}``, ``ccu`` and ``counters``; each PE's memories are separate
-    :class:`amaranth.lib.memory.Memory` instances (see :class:`~.pe.PE`).
+    Submodules are named ``pe0`` … ``pe{n-1}``, ``ccu`` and ``counters``; each PE's memories
+    are separate :class:`amaranth.lib.memory.Memory` instances (see :class:`~.pe.PE`).
     """
 
     def __init__(self, config):
