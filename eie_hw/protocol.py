@@ -8,7 +8,8 @@ port (:class:`HostSignature`):
   (``Space.START``: run ``data`` layers).
 * ``read_req`` (in): ``(pe, addr)``: read activation ``addr`` of PE ``pe`` from the result bank.
 * ``read_data`` (out): the activations asked for, in request order.
-* ``busy``, ``done``, ``error`` (:data:`STATUS_LAYOUT`), ``cycles``, ``broadcasts``, ``stalls``.
+* ``busy``, ``done``, ``error`` (:data:`STATUS_LAYOUT`), ``cycles``, ``broadcasts``, ``stalls``
+  and the action counters (:data:`COUNTED_ACTIONS`).
 
 Every layout and width of the protocol is defined here and derived from
 :class:`~eie_hw.config.EIEConfig`: the memory map (:func:`memory_map`), the word layouts, the
@@ -28,12 +29,19 @@ from amaranth.utils import ceil_log2
 from .timing import INIT_LATENCY, WRITEBACK_LATENCY
 
 __all__ = ["Space", "ERROR_N_LAYERS", "ERROR_LAYER_TABLE", "ERROR_BITS", "START_COUNT_BITS",
-           "STATUS_LAYOUT", "CYCLE_COUNTER_BITS", "Region", "memory_map", "pe_bits",
-           "column_bits", "layer_layout", "write_layout", "read_req_layout", "control_layout",
-           "data_bits", "addr_bits", "pack", "unpack", "pack_layer_entry", "HostSignature"]
+           "STATUS_LAYOUT", "CYCLE_COUNTER_BITS", "COUNTED_ACTIONS", "Region", "memory_map",
+           "pe_bits", "column_bits", "layer_layout", "write_layout", "read_req_layout",
+           "control_layout", "event_layout", "data_bits", "addr_bits", "pack", "unpack",
+           "pack_layer_entry", "HostSignature"]
 
 #: Width of the cycle counter of a job (and of the other performance counters).
 CYCLE_COUNTER_BITS = 32
+
+#: The actions the RTL counts over a job, array-wide, as status outputs of the same names
+#: (``CYCLE_COUNTER_BITS`` wide, cleared at ``START`` like ``cycles``). Each is named, and
+#: defined, as in ``sim.models.actions.PE_ACTIONS``; the counter is that count summed over the
+#: PEs and the job's layers (docs/energy.md, "The RTL's counters").
+COUNTED_ACTIONS = ("spmat_word_reads", "pointer_reads", "multiplies", "acc_writes")
 
 #: ``error`` bit: ``START`` with 0 or more than ``max_layers`` layers.
 ERROR_N_LAYERS = 1
@@ -178,6 +186,14 @@ def control_layout(config):
 
 
 @functools.cache
+def event_layout():
+    """One PE's event bits of a cycle, one per :data:`COUNTED_ACTIONS` (internal; not part of
+    the host protocol): the PE registers them, the array adds them up
+    (``eie_hw/rtl/counters.py``)."""
+    return data.StructLayout(dict.fromkeys(COUNTED_ACTIONS, 1))
+
+
+@functools.cache
 def _fields(layout):
     return tuple((name, field.offset, field.width) for name, field in layout)
 
@@ -238,6 +254,8 @@ class HostSignature(wiring.Signature):
     cycles, broadcasts, stalls : In(CYCLE_COUNTER_BITS)
         The last job's cycle count, activations broadcast, and cycles the broadcast waited for
         a full queue.
+    spmat_word_reads, pointer_reads, multiplies, acc_writes : In(CYCLE_COUNTER_BITS)
+        The last job's action counts over every PE (:data:`COUNTED_ACTIONS`).
     """
 
     def __init__(self, config):
@@ -252,6 +270,7 @@ class HostSignature(wiring.Signature):
             "cycles": In(CYCLE_COUNTER_BITS),
             "broadcasts": In(CYCLE_COUNTER_BITS),
             "stalls": In(CYCLE_COUNTER_BITS),
+            **{name: In(CYCLE_COUNTER_BITS) for name in COUNTED_ACTIONS},
         })
 
     @property

@@ -7,7 +7,8 @@ gives data in a register in ``t + 2`` (``MEMORY_LATENCY``).
 
 __all__ = ["ARITH_LATENCY", "BROADCAST_LATENCY", "INIT_LATENCY", "MEMORY_LATENCY",
            "PE_REPORT_LATENCY", "POINTER_LATENCY", "QUEUE_LATENCY", "SCAN_AHEAD", "SCAN_LATENCY",
-           "WRITEBACK_LATENCY", "init_cycles", "writeback_cycles"]
+           "WRITEBACK_LATENCY", "COUNTER_FAN_IN", "COUNTER_SLACK", "counter_latency",
+           "init_cycles", "writeback_cycles"]
 
 #: Cycles from a block-RAM read address to its data in a fabric register (the memory's
 #: synchronous read, then one register before any logic).
@@ -71,3 +72,28 @@ def writeback_cycles(rows_per_pe, next_rows_per_pe=0):
     if next_rows_per_pe:
         end = max(end, next_rows_per_pe + INIT_LATENCY)
     return end
+
+
+#: Inputs of one registered adder of the action counters' tree (eie_hw/rtl/counters.py).
+COUNTER_FAN_IN = 4
+
+
+def counter_latency(n_pes):
+    """Cycles from a PE's event register (high in cycle ``v``) to the array's action counter
+    that includes it (from ``v + counter_latency``): one registered adder level per factor of
+    ``COUNTER_FAN_IN`` PEs, then the counter."""
+    levels, reach = 0, 1
+    while reach < n_pes:
+        levels, reach = levels + 1, reach * COUNTER_FAN_IN
+    return levels + 1
+
+
+#: Fewest cycles from a job's last event register to the first cycle of ``done``, for a job
+#: that ends without error. The last event is the last entry's accumulator write, whose
+#: register is high in the cycle after the write; COMPUTE's last cycle comes at the earliest
+#: ``1 + PE_REPORT_LATENCY`` cycles after the write (the PEs report idleness through
+#: registers), that is ``PE_REPORT_LATENCY`` cycles after the event register; the last
+#: layer's WRITEBACK lasts at least ``writeback_cycles(1)`` cycles and ``done`` is high from
+#: the cycle after it. ``counter_latency(n_pes)`` must not exceed it, so that the counters are
+#: final when ``done`` rises (``eie_hw/rtl/counters.py`` checks).
+COUNTER_SLACK = PE_REPORT_LATENCY + writeback_cycles(1) + 1

@@ -2,12 +2,14 @@
 and an Amaranth simulation runner. (Random layers and :func:`small_config` are in
 ``sim.verify``, which the cocotb bench and the benchmarks use too.)"""
 
+from dataclasses import replace
+
 import numpy as np
 from amaranth.sim import Simulator
 
 from eie_hw.config import EIEConfig
 
-__all__ = ["UNIT_CONFIG", "RTL_LAYER", "random_input", "simulate"]
+__all__ = ["UNIT_CONFIG", "RTL_LAYER", "random_input", "simulate", "timing_with_extra_action"]
 
 #: The PE units' tests (test_rtl_arith, test_rtl_pe_units): 4 PEs, 16 rows, 64-word memories.
 UNIT_CONFIG = EIEConfig(n_pes=4, act_depth=16, spmat_depth=64, ptr_depth=64, bias_depth=16,
@@ -69,3 +71,13 @@ def simulate(dut, *testbenches, background=(), clock=1e-8):
     for testbench in background:
         sim.add_testbench(testbench, background=True)
     sim.run()
+
+
+def timing_with_extra_action(timing, name, extra=1):
+    """A copy of the cycle model's ``JobTiming`` ``timing`` with ``extra`` more ``name``
+    actions in PE 0 of its first layer (a wrong expectation for the scoreboard to catch)."""
+    first = timing.layers[0]
+    more = np.zeros(len(first.busy), dtype=np.int64)
+    more[0] = extra
+    actions = {**first.actions, name: first.actions[name] + more}
+    return replace(timing, layers=[replace(first, actions=actions), *timing.layers[1:]])

@@ -5,6 +5,7 @@ import re
 import numpy as np
 import pytest
 import torch
+from helpers import timing_with_extra_action
 from torch import nn
 
 from compress.pipeline import Settings
@@ -60,6 +61,18 @@ def test_simulate_check_fails_on_a_cycle_mismatch(model, rng, monkeypatch):
     with pytest.raises(RuntimeError, match=r"^amaranth: input 0 took \d+ cycles, the cycle "
                                            r"model says \d+$"):
         model.simulate(inputs(rng, 1), backend="amaranth")
+
+
+def test_simulate_check_fails_on_a_counter_mismatch(model, rng, monkeypatch):
+    """``check`` compares the action counters too: one multiply more in the model is caught."""
+    real = api.job_timing
+    monkeypatch.setattr(api, "job_timing",
+                        lambda *a: timing_with_extra_action(real(*a), "multiplies"))
+    with pytest.raises(RuntimeError, match=r"^amaranth: input 0: RTL multiplies = (\d+), the "
+                                           r"cycle model says \d+$") as caught:
+        model.simulate(inputs(rng, 1), backend="amaranth")
+    got, want = map(int, re.findall(r"\d+", str(caught.value))[1:3])
+    assert want == got + 1
 
 
 def test_save_load_and_reencode(model, rng, tmp_path, seed):

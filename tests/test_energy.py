@@ -16,7 +16,7 @@ from sim.apps.energy_table import EnergyTableError, check_table, default_table, 
 from sim.apps.memories import memories
 from sim.models.cycle_model import layer_timing
 
-FLOPS = {"pe": 700, "ccu": 300}
+FLOPS = {"pe": 700, "ccu": 300, "counters": 90}
 
 
 def zero_table(**given):
@@ -162,7 +162,7 @@ def test_memory_reads_alone(rng, seed):
 def test_clock_and_leakage_alone(rng, seed):
     """Clock: flip-flops × C × V² per cycle; leakage: power × time, memory bits and flops."""
     config = EIEConfig(n_pes=4)
-    flops = 4 * FLOPS["pe"] + FLOPS["ccu"]
+    flops = 4 * FLOPS["pe"] + FLOPS["ccu"] + FLOPS["counters"]
     timing = random_timing(rng, config)
     clock = EnergyModel(config, zero_table(**{"clock.flop_clock_ff": 2.0,
                                               "clock.supply_v": 0.9}), FLOPS)

@@ -8,10 +8,11 @@ from types import SimpleNamespace
 
 import numpy as np
 import pytest
+from helpers import timing_with_extra_action
 
 from eie_hw.host.session import HostSession
 from eie_hw.host.words import Write, encode_read, encode_write, image_writes, input_writes
-from eie_hw.protocol import ERROR_N_LAYERS, Space, write_layout
+from eie_hw.protocol import COUNTED_ACTIONS, ERROR_N_LAYERS, Space, write_layout
 from sim.models.cycle_model import job_timing
 from sim.models.golden import GoldenModel
 from sim.verify.cocotb_bench.stimulus import KINDS, random_job
@@ -123,6 +124,17 @@ def test_a_wrong_expected_cycle_count_fails_the_job(rng):
                                          rf"{model.total + 1}"):
         bench.run_job(job, timing=wrong)
     bench.run_job(job)          # the same job with the model's count passes
+
+
+@pytest.mark.parametrize("name", COUNTED_ACTIONS)
+def test_a_wrong_expected_action_count_fails_the_job(rng, name):
+    bench = _bench(4)
+    job = random_job(bench.config, int(rng.integers(1 << 31)), "mixed")
+    model = job.expected()[1]
+    count = sum(int(layer.actions[name].sum()) for layer in model.layers)
+    with pytest.raises(JobFailure, match=rf"RTL {name} = {count}, cycle model {count + 1}"):
+        bench.run_job(job, timing=timing_with_extra_action(model, name))
+    bench.run_job(job)          # the same job with the model's counts passes
 
 
 def test_a_job_that_does_not_end_in_its_budget_fails(rng):

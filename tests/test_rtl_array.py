@@ -12,27 +12,27 @@ from sim.verify.amaranth_host import simulate
 from sim.verify.configs import small_config
 from sim.verify.paper import FIG2_PE0_NONZEROS, fig2_example
 from sim.verify.random_layers import random_layer
+from sim.verify.scoreboard import Scoreboard
 
 
 def check(image, inputs, seed, what=""):
-    """Run ``inputs`` through the RTL; compare outputs, the cycle counter and the broadcast /
-    stall counters with the golden and cycle models. Returns ``[(rtl_cycles, model_cycles)]``."""
+    """Run ``inputs`` through the RTL; compare outputs with the golden model and the status
+    (error flags, the cycle counter, the broadcast / stall counters and the action counters)
+    with the cycle model through the scoreboard. Returns ``[(rtl_cycles, model_cycles)]``."""
     golden = GoldenModel(image)
     batch = simulate(image, np.array(inputs), reload=True)
+    board = Scoreboard()
     cycles = []
     for i, (x, out, status) in enumerate(zip(inputs, batch.physical, batch.statuses,
                                              strict=True)):
-        rtl_cycles, error = status.cycles, status.error
-        broadcasts, stalls = status.broadcasts, status.stalls
         expected = golden.layer_outputs(x)[-1]
         timing = job_timing(image, x, golden)
         where = f"seed={seed} {what} job {i}"
-        assert error == 0, f"{where}: error flags {error}"
+        assert None not in status.counters.values(), f"{where}: {status}"
         np.testing.assert_array_equal(out, expected, err_msg=f"{where}: outputs differ")
-        assert rtl_cycles == timing.total, f"{where}: RTL {rtl_cycles} cycles, model {timing.total}"
-        assert broadcasts == sum(l.broadcasts for l in timing.layers), where
-        assert stalls == sum(l.broadcast_stalls for l in timing.layers), where
-        cycles.append((rtl_cycles, timing.total))
+        board.check_status(where, status, timing)
+        board.raise_errors()
+        cycles.append((status.cycles, timing.total))
     return cycles
 
 

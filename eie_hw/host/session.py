@@ -16,6 +16,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from eie_hw.protocol import COUNTED_ACTIONS
+
 from .words import image_writes, input_writes, output_requests, start_write
 
 __all__ = ["JobStatus", "JobResult", "BatchResult", "HostPort", "HostSession", "run_sync"]
@@ -23,8 +25,10 @@ __all__ = ["JobStatus", "JobResult", "BatchResult", "HostPort", "HostSession", "
 
 @dataclass(frozen=True)
 class JobStatus:
-    """The array's status outputs at the end of a job. ``broadcasts`` and ``stalls`` are
-    ``None`` where the port cannot read them (the board link reports flags and ``cycles``)."""
+    """The array's status outputs at the end of a job. ``broadcasts``, ``stalls`` and the
+    action counters (``eie_hw.protocol.COUNTED_ACTIONS``: ``spmat_word_reads``,
+    ``pointer_reads``, ``multiplies``, ``acc_writes``) are ``None`` where the port cannot
+    read them (the board link reports flags and ``cycles``)."""
 
     busy: bool
     done: bool
@@ -32,6 +36,15 @@ class JobStatus:
     cycles: int
     broadcasts: int | None = None
     stalls: int | None = None
+    spmat_word_reads: int | None = None
+    pointer_reads: int | None = None
+    multiplies: int | None = None
+    acc_writes: int | None = None
+
+    @property
+    def counters(self):
+        """``{name: count or None}`` of every action counter (``COUNTED_ACTIONS`` order)."""
+        return {name: getattr(self, name) for name in COUNTED_ACTIONS}
 
 
 @dataclass(frozen=True)

@@ -51,6 +51,10 @@ class ArithmeticUnit(ConfigComponent):
         Running layer (selects its codebook).
     busy : Out
         An entry of stages 2-6 has not been written yet.
+    multiply, acc_write : Out
+        In this cycle stage 4 multiplies an entry's codebook value by its activation; the
+        accumulator memory is written (an entry's sum or an INIT bias). The actions
+        ``multiplies`` and ``acc_writes`` of ``sim.models.actions``.
     ext_wr_en, ext_wr_addr, ext_wr_data : In
         Accumulator write (INIT); has priority over stage 6.
     ext_rd_sel, ext_rd_addr : In
@@ -73,6 +77,8 @@ class ArithmeticUnit(ConfigComponent):
             "in_value": In(signed(config.act_width)),
             "layer": In(control_layout(config)["layer"].shape),
             "busy": Out(1),
+            "multiply": Out(1),
+            "acc_write": Out(1),
             "ext_wr_en": In(1),
             "ext_wr_addr": In(rows),
             "ext_wr_data": In(signed(config.acc_width)),
@@ -152,4 +158,5 @@ class ArithmeticUnit(ConfigComponent):
         with m.Else():
             m.d.comb += [acc_wr.en.eq(valid[6]), acc_wr.addr.eq(row[6]), acc_wr.data.eq(sums[6])]
         m.d.comb += self.busy.eq(valid[2] | valid[3] | valid[4] | valid[5] | valid[6])
+        m.d.comb += [self.multiply.eq(valid[4]), self.acc_write.eq(acc_wr.en)]
         return m

@@ -4,7 +4,7 @@ from amaranth import Module, Signal, signed
 from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 
-from eie_hw.protocol import Space, control_layout, write_layout
+from eie_hw.protocol import Space, control_layout, event_layout, write_layout
 
 from .activation import ActivationUnit
 from .arith import ArithmeticUnit
@@ -48,6 +48,11 @@ class PE(ConfigComponent):
     idle : Out
         A register: in the previous cycle no column was on its way in the PE, the queue was
         empty, the stream unit idle and no accumulator write pending.
+    events : Out(event_layout())
+        Registers: the actions of :data:`~eie_hw.protocol.COUNTED_ACTIONS` the units report
+        (a pointer read, a sparse-matrix word read, a multiply, an accumulator write), one
+        bit each, one cycle after the unit's flag; only the array's counters read them
+        (:class:`~.counters.ActionCounters`).
     act_data : Out
         The registered activation word read ``MEMORY_LATENCY`` cycles earlier (the slot scan's
         and the host's reads).
@@ -64,6 +69,7 @@ class PE(ConfigComponent):
             "ctrl": In(control_layout(config)),
             "held_flags": Out(HELD_FLAGS),
             "idle": Out(1),
+            "events": Out(event_layout()),
             "act_data": Out(signed(config.act_width)),
             "wr_en": In(1),
             "wr": In(write_layout(config)),
@@ -121,6 +127,13 @@ class PE(ConfigComponent):
         m.d.sync += held.eq(held_next)
         for j in range(HELD_FLAGS):
             m.d.sync += self.held_flags[j].eq(held_next >= depth - j)
+
+        # Event registers of the action counters: every unit's flag registered once more, so
+        # that the counters' adder tree starts from flip-flops here.
+        m.d.sync += [self.events.pointer_reads.eq(pointer.read),
+                     self.events.spmat_word_reads.eq(stream.word_read),
+                     self.events.multiplies.eq(arith.multiply),
+                     self.events.acc_writes.eq(arith.acc_write)]
         m.d.sync += self.idle.eq(~pointer.pending & queue.empty & ~stream.active
                                  & ~stream.issued & ~arith.busy)
         return m

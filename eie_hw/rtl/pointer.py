@@ -41,6 +41,9 @@ class PointerReadUnit(ConfigComponent):
         An empty column was dropped in this cycle.
     pending : Out
         A broadcast column is still in the unit (the PE is not idle).
+    read : Out
+        A register: the banks read a broadcast column's pointers in the previous cycle (the
+        action ``pointer_reads`` of ``sim.models.actions``).
     even_wr, odd_wr : In(WritePortSignature)
         Host writes of a row of the even or the odd bank.
     """
@@ -53,6 +56,7 @@ class PointerReadUnit(ConfigComponent):
             "output": Out(stream.Signature(column_item_layout(config), always_ready=True)),
             "drop": Out(1),
             "pending": Out(1),
+            "read": Out(1),
             "even_wr": In(WritePortSignature(rows, config.ptr_width)),
             "odd_wr": In(WritePortSignature(rows, config.ptr_width)),
         })
@@ -91,5 +95,6 @@ class PointerReadUnit(ConfigComponent):
             self.output.payload.end.eq(end),
             self.drop.eq(valid2 & empty),
             self.pending.eq(valid1 | valid2),
+            self.read.eq(valid1),
         ]
         return m

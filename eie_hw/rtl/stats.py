@@ -9,6 +9,7 @@ from eie_hw.config import EIEConfig
 
 from .ccu import CCU
 from .compat import without_memory_init
+from .counters import ActionCounters
 from .pe import PE
 
 __all__ = ["register_bits"]
@@ -25,7 +26,9 @@ def _flop_bits(component):
 
 @lru_cache(maxsize=16)
 def register_bits(config):
-    """Flip-flop bits of one PE and of the CCU for ``config``: ``{"pe": int, "ccu": int}``.
+    """Flip-flop bits of one PE, of the CCU and of the array's action counters
+    (:class:`~.counters.ActionCounters`) for ``config``: ``{"pe": int, "ccu": int,
+    "counters": int}``.
 
     Counted on the RTLIL that Amaranth elaborates (its ``$dff`` cells, before any synthesis);
     memories (``$mem`` cells: SRAM or register-file macros, and the registered read ports
@@ -33,4 +36,5 @@ def register_bits(config):
     """
     if not isinstance(config, EIEConfig):
         raise TypeError(f"config must be an EIEConfig, not {type(config).__name__}")
-    return {"pe": _flop_bits(PE(config)), "ccu": _flop_bits(CCU(config))}
+    return {"pe": _flop_bits(PE(config)), "ccu": _flop_bits(CCU(config)),
+            "counters": _flop_bits(ActionCounters(config))}

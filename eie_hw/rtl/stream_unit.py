@@ -41,6 +41,11 @@ class SparseStreamUnit(ConfigComponent):
         ``next < end`` (the unit is streaming a column; a register).
     issued : Out
         Whether an entry was issued in the previous cycle (still on its way to stage 2).
+    word_read : Out
+        The entry issued in the previous cycle read a new memory word: it is its column's
+        first or the first of its word (the action ``spmat_word_reads`` of
+        ``sim.models.actions``; the memory reads in every cycle, the other entries of a word
+        come from its registered copy). From registers only.
     entry_valid, entry, entry_first, entry_value : Out
         Stage 2: the selected entry, whether it is its column's first and the column's
         activation.
@@ -56,6 +61,7 @@ class SparseStreamUnit(ConfigComponent):
             "pop": Out(1),
             "active": Out(1),
             "issued": Out(1),
+            "word_read": Out(1),
             "entry_valid": Out(1),
             "entry": Out(entry_layout(config)),
             "entry_first": Out(1),
@@ -108,6 +114,7 @@ class SparseStreamUnit(ConfigComponent):
             m.d.sync += [slot1.eq(addr[:shift]), slot2.eq(slot1)]
         m.d.comb += [
             self.issued.eq(valid1),
+            self.word_read.eq(valid1 & (first1 | (slot1 == 0))),
             self.entry.eq(word2.word_select(slot2, cfg.entry_bits) if shift
                           else word2[:cfg.entry_bits]),
         ]

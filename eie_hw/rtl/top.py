@@ -3,11 +3,12 @@
 from amaranth import Array, Cat, Module, Mux, Signal
 from amaranth.lib.wiring import In
 
-from eie_hw.protocol import START_COUNT_BITS, HostSignature, Space
+from eie_hw.protocol import COUNTED_ACTIONS, START_COUNT_BITS, HostSignature, Space
 from eie_hw.timing import MEMORY_LATENCY
 
 from .ccu import CCU
 from .checks import ConfigComponent
+from .counters import ActionCounters
 from .pe import PE
 
 __all__ = ["EIETop"]
@@ -28,10 +29,13 @@ class EIETop(ConfigComponent):
         bank 0 before any job), and the job status — ``done`` stays high from the end of a job
         to the next ``START``; ``cycles`` counts the job's INIT + COMPUTE + WRITEBACK cycles;
         ``broadcasts`` and ``stalls`` count activations broadcast and cycles the broadcast
-        waited for a full queue. ``write`` and ``read_req`` are not ready while a job runs.
+        waited for a full queue; ``spmat_word_reads``, ``pointer_reads``, ``multiplies`` and
+        ``acc_writes`` count those actions over every PE (:class:`~.counters.ActionCounters`,
+        final when ``done`` rises). ``write`` and ``read_req`` are not ready while a job
+        runs.
 
-    Submodules are named ``pe0`` … ``pe{n-1}`` and ``ccu``; each PE's memories are separate
-    :class:`amaranth.lib.memory.Memory` instances (see :class:`~.pe.PE`).
+    Submodules are named ``pe0`` … ``pe{n-1}``, ``ccu`` and ``counters``; each PE's memories
+    are separate :class:`amaranth.lib.memory.Memory` instances (see :class:`~.pe.PE`).
     """
 
     def __init__(self, config):
@@ -46,6 +50,7 @@ class EIETop(ConfigComponent):
         cfg = self._config
         m = Module()
         m.submodules.ccu = ccu = CCU(cfg)
+        m.submodules.counters = counters = ActionCounters(cfg)
         pes = []
         for k in range(cfg.n_pes):
             pe = PE(cfg)
@@ -87,7 +92,12 @@ class EIETop(ConfigComponent):
                 ccu.values[k].eq(pe.act_data),
                 ccu.room[k].eq(pe.held_flags),
                 ccu.idle[k].eq(pe.idle),
+                counters.events[k].eq(pe.events),
             ]
+        # The action counters restart when the CCU takes START (as it clears ``cycles``).
+        m.d.comb += counters.clear.eq(ccu.start & ~ccu.busy)
+        for name in COUNTED_ACTIONS:
+            m.d.comb += getattr(host, name).eq(getattr(counters, name))
 
         # Section: read streams, one request at a time. An accepted request is registered and
         # issued to every PE the next cycle; the addressed PE's registered read data arrives

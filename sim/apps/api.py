@@ -6,7 +6,7 @@ In the spirit of hls4ml's convert → compile → predict::
 
     eie = EIEModel.compress(model, config, (x_train, y_train), Settings(sparsity=0.9))
     eie.predict(x)                     # golden model: float in, float out (bit-exact)
-    eie.simulate(x, backend="verilator", check=True)   # the RTL: outputs and cycles
+    eie.simulate(x, backend="verilator", check=True)   # the RTL: outputs, cycles, counters
     eie.save("net.eie"); EIEModel.load("net.eie")
     eie.save_compressed("net.eiz"); EIEModel.load("net.eiz")   # Deep Compression's storage form
     eie.report(x)                      # compression, per-PE load, cycles
@@ -25,6 +25,7 @@ from eie_hw.image import ImageError, encode_network, save_image
 from sim.models.cycle_model import job_timing
 from sim.models.golden import GoldenModel
 from sim.verify.backends import simulate_rtl
+from sim.verify.scoreboard import model_status
 
 __all__ = ["EIEModel"]
 
@@ -143,8 +144,9 @@ class EIEModel:
         ``"amaranth"``, ``"native"`` — the exported Verilog Verilated with a compiled harness —,
         ``"verilator"`` or ``"icarus"`` under cocotb): a
         :class:`~eie_hw.host.session.BatchResult` (fixed-point outputs in row order, cycles).
-        With ``check`` the outputs must equal the golden model's bit for bit and the cycles
-        the cycle model's; a difference raises ``RuntimeError``."""
+        With ``check`` the outputs must equal the golden model's bit for bit, and the cycles
+        and every status counter the backend reads (``broadcasts``, ``stalls``, the action
+        counters) the cycle model's; a difference raises ``RuntimeError``."""
         fixed = np.atleast_2d(self.to_fixed(x))
         result = simulate_rtl(self._image, fixed, backend, progress=progress)
         if check:
@@ -207,11 +209,18 @@ class EIEModel:
         if bad.size:
             raise RuntimeError(f"{backend}: the RTL's outputs differ from the golden model's "
                                f"on {bad.size} of {len(fixed)} inputs (first: input {bad[0]})")
-        model = self.cycles(fixed)
+        timings = [job_timing(self._image, v, self._golden) for v in fixed]
+        model = np.array([t.total for t in timings])
         bad = np.flatnonzero(result.cycles != model)
         if bad.size:
             i = bad[0]
             raise RuntimeError(f"{backend}: input {i} took {result.cycles[i]} cycles, the "
                                f"cycle model says {model[i]}")
+        for i, (status, timing) in enumerate(zip(result.statuses, timings, strict=True)):
+            for name, want in model_status(timing).items():
+                got = getattr(status, name)
+                if got is not None and got != want:
+                    raise RuntimeError(f"{backend}: input {i}: RTL {name} = {got}, the cycle "
+                                       f"model says {want}")
         if result.errors.any():
             raise RuntimeError(f"{backend}: the RTL flagged errors {result.errors.tolist()}")

@@ -72,8 +72,8 @@ class EnergyModel:
     table : dict
         The checked energy table.
     flops : dict
-        Flip-flop bits ``{"pe": …, "ccu": …}`` (:func:`eie_hw.rtl.stats.register_bits`):
-        the clock and leakage terms.
+        Flip-flop bits ``{"pe": …, "ccu": …, "counters": …}``
+        (:func:`eie_hw.rtl.stats.register_bits`): the clock and leakage terms.
 
     Members
     -------
@@ -130,7 +130,7 @@ class EnergyModel:
             "slot_flag_loads": rf_bit * c.n_pes,
         }
         clock, leak = table["clock"], table["leakage"]
-        flop_bits = c.n_pes * self.flops["pe"] + self.flops["ccu"]
+        flop_bits = c.n_pes * self.flops["pe"] + self.flops["ccu"] + self.flops["counters"]
         self.clock_pj_per_cycle = flop_bits * clock["flop_clock_ff"] * 1e-3 \
             * clock["supply_v"] ** 2
         memory_bits = c.n_pes * sum(m.bits for m in mems.values())

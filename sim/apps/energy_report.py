@@ -43,7 +43,8 @@ def print_energy(names, rows, model, table_path):
     mems = ", ".join(f"{m.name} {m.count}×{m.depth}×{m.width}b"
                      for m in model.memories.values())
     print(f"\nenergy: table {source}; memories per PE {mems}; {c.n_pes} PEs; "
-          f"{model.flops['pe']} flip-flops per PE + {model.flops['ccu']} in the CCU; "
+          f"{model.flops['pe']} flip-flops per PE + {model.flops['ccu']} in the CCU + "
+          f"{model.flops['counters']} in the action counters; "
           f"clock {rows[0]['clock_hz'] / 1e6:g} MHz")
     cols = " ".join(f"{_SHORT[m]:>6}" for m in MODULES)
     print(f"{'layer':8} {'µJ':>7} {'mW':>7} {'frames/J':>9} {cols}   {'RTL µJ':>7}")

@@ -7,6 +7,7 @@ from an async testbench; :func:`simulate` runs a batch of inputs through one ima
 
 from eie_hw.host.session import HostPort, HostSession, JobStatus
 from eie_hw.host.words import encode_read, encode_write
+from eie_hw.protocol import COUNTED_ACTIONS
 
 __all__ = ["AmaranthHostPort", "simulate"]
 
@@ -36,7 +37,8 @@ class AmaranthHostPort(HostPort):
         await ctx.tick().until(host.done)
         return JobStatus(busy=bool(ctx.get(host.busy)), done=True, error=ctx.get(host.error),
                          cycles=ctx.get(host.cycles), broadcasts=ctx.get(host.broadcasts),
-                         stalls=ctx.get(host.stalls))
+                         stalls=ctx.get(host.stalls),
+                         **{name: ctx.get(getattr(host, name)) for name in COUNTED_ACTIONS})
 
     async def read(self, requests):
         ctx, req, data = self._ctx, self._host.read_req, self._host.read_data

@@ -3,7 +3,9 @@ engine): what the RTL returned against the golden and cycle models, and the one 
 failing job raises. Imports no simulator.
 """
 
-__all__ = ["Scoreboard", "JobFailure"]
+from eie_hw.protocol import COUNTED_ACTIONS
+
+__all__ = ["Scoreboard", "JobFailure", "model_status"]
 
 
 class JobFailure(AssertionError):
@@ -13,7 +15,9 @@ class JobFailure(AssertionError):
 class Scoreboard:
     """Compares what the RTL returned with the models: the read-back outputs with the golden
     model's, in order, bit for bit, and ``cycles`` / ``broadcasts`` / ``stalls`` / ``error``
-    with the cycle model. Mismatches are collected, not raised where they are found, so a job
+    and the action counters (:data:`~eie_hw.protocol.COUNTED_ACTIONS`) with the cycle model
+    (:func:`model_status`). A counter the port cannot read (``None``) is not compared.
+    Mismatches are collected, not raised where they are found, so a job
     reports all of them (the first few in detail).
 
     Parameters
@@ -50,10 +54,7 @@ class Scoreboard:
             self.errors.append(f"{tag}: error flags {status.error}")
         if status.busy:
             self.errors.append(f"{tag}: busy after done")
-        model = {"cycles": timing.total,
-                 "broadcasts": sum(layer.broadcasts for layer in timing.layers),
-                 "stalls": sum(layer.broadcast_stalls for layer in timing.layers)}
-        for name, want in model.items():
+        for name, want in model_status(timing).items():
             got = getattr(status, name)
             if got is not None and got != want:
                 self.errors.append(f"{tag}: RTL {name} = {got}, cycle model {want}")
@@ -66,3 +67,17 @@ class Scoreboard:
             shown = "\n  ".join(errors[:12])
             more = f"\n  … and {len(errors) - 12} more" if len(errors) > 12 else ""
             raise JobFailure(f"{context}{len(errors)} mismatch(es):\n  {shown}{more}")
+
+
+def model_status(timing):
+    """What the status counters of a job must read, from the cycle model's
+    :class:`~sim.models.timing_result.JobTiming` ``timing``: ``cycles``, ``broadcasts``,
+    ``stalls`` and every action of :data:`~eie_hw.protocol.COUNTED_ACTIONS`, the per-PE counts
+    summed over the PEs and the job's layers."""
+    layers = timing.layers
+    status = {"cycles": timing.total,
+              "broadcasts": sum(layer.broadcasts for layer in layers),
+              "stalls": sum(layer.broadcast_stalls for layer in layers)}
+    for name in COUNTED_ACTIONS:
+        status[name] = sum(int(layer.actions[name].sum()) for layer in layers)
+    return status

@@ -27,6 +27,7 @@ from cocotb.triggers import (
 
 from eie_hw.host.session import HostPort, HostSession, JobStatus
 from eie_hw.host.words import encode_read, encode_write, output_requests
+from eie_hw.protocol import COUNTED_ACTIONS
 from sim.verify.scoreboard import JobFailure, Scoreboard
 
 __all__ = ["TB", "StreamSource", "StreamSink", "CocotbHostPort", "Scoreboard", "no_pauses",
@@ -195,7 +196,8 @@ class CocotbHostPort(HostPort):
         await self.tb.within(RisingEdge(dut.host__done), self.done_budget, "done")
         await ReadOnly()
         value = {name: int(getattr(dut, f"host__{name}").value)
-                 for name in ("busy", "error", "cycles", "broadcasts", "stalls")}
+                 for name in ("busy", "error", "cycles", "broadcasts", "stalls",
+                              *COUNTED_ACTIONS)}
         return JobStatus(done=True, **{**value, "busy": bool(value["busy"])})
 
     async def read(self, requests):

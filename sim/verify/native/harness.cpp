@@ -31,6 +31,10 @@
 #define HOST_CYCLES host___05Fcycles
 #define HOST_BROADCASTS host___05Fbroadcasts
 #define HOST_STALLS host___05Fstalls
+#define HOST_SPMAT_WORD_READS host___05Fspmat_word_reads
+#define HOST_POINTER_READS host___05Fpointer_reads
+#define HOST_MULTIPLIES host___05Fmultiplies
+#define HOST_ACC_WRITES host___05Facc_writes
 
 namespace {
 
@@ -169,7 +173,9 @@ int64_t eie_read(void* h, const uint32_t* requests, int64_t n, int stride, int64
     return got;
 }
 
-// The status outputs: busy, done, error, cycles, broadcasts, stalls, read_data.valid.
+// The status outputs: busy, done, error, cycles, broadcasts, stalls, read_data.valid, then
+// the action counters in eie_hw.protocol.COUNTED_ACTIONS order (spmat_word_reads,
+// pointer_reads, multiplies, acc_writes): 11 values.
 void eie_status(void* h, uint64_t* out) {
     Harness& s = *static_cast<Harness*>(h);
     s.top->eval();
@@ -180,6 +186,10 @@ void eie_status(void* h, uint64_t* out) {
     out[4] = s.top->HOST_BROADCASTS;
     out[5] = s.top->HOST_STALLS;
     out[6] = s.top->HOST_DATA_VALID;
+    out[7] = s.top->HOST_SPMAT_WORD_READS;
+    out[8] = s.top->HOST_POINTER_READS;
+    out[9] = s.top->HOST_MULTIPLIES;
+    out[10] = s.top->HOST_ACC_WRITES;
 }
 
 // Clock `n` idle cycles.

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from eie_hw.protocol import read_req_layout, write_layout
+from eie_hw.protocol import COUNTED_ACTIONS, read_req_layout, write_layout
 
 from .encode import stride
 
@@ -39,7 +39,8 @@ class NativeTimeout(TimeoutError):
 
 @dataclass(frozen=True)
 class RawStatus:
-    """The status outputs and ``read_data.valid``, as read after the last clock edge."""
+    """The status outputs and ``read_data.valid``, as read after the last clock edge;
+    ``counters`` maps every action of :data:`~eie_hw.protocol.COUNTED_ACTIONS` to its count."""
 
     busy: bool
     done: bool
@@ -48,6 +49,7 @@ class RawStatus:
     broadcasts: int
     stalls: int
     read_valid: bool
+    counters: dict
 
 
 def _load(path):
@@ -140,7 +142,8 @@ class NativeArray:
 
     def status(self):
         """The :class:`RawStatus` now."""
-        out = np.zeros(7, dtype=np.uint64)
+        out = np.zeros(7 + len(COUNTED_ACTIONS), dtype=np.uint64)
         self._call("eie_status", out.ctypes.data)
-        busy, done, error, cycles, broadcasts, stalls, valid = (int(v) for v in out)
-        return RawStatus(bool(busy), bool(done), error, cycles, broadcasts, stalls, bool(valid))
+        busy, done, error, cycles, broadcasts, stalls, valid, *counts = (int(v) for v in out)
+        return RawStatus(bool(busy), bool(done), error, cycles, broadcasts, stalls, bool(valid),
+                         dict(zip(COUNTED_ACTIONS, counts, strict=True)))

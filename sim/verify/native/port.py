@@ -49,7 +49,7 @@ class NativeHostPort(HostPort):
         self._bounded(self.array.wait_done, self.done_budget)
         s = self.array.status()
         return JobStatus(busy=s.busy, done=s.done, error=s.error, cycles=s.cycles,
-                         broadcasts=s.broadcasts, stalls=s.stalls)
+                         broadcasts=s.broadcasts, stalls=s.stalls, **s.counters)
 
     async def read(self, requests):
         payloads = encode_reads(self.config, requests)
