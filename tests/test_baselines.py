@@ -36,6 +36,8 @@ def test_bench_baselines(tmp_path, capsys):
     report = json.loads(out.read_text())
     row, = report["layers"]
     assert row["cpu"]["dense_s"] > 0 and row["cpu"]["sparse_s"] > 0
+    assert math.isclose(row["cpu_dense_us"], row["cpu"]["dense_s"] * 1e6)
+    assert math.isclose(row["cpu_sparse_us"], row["cpu"]["sparse_s"] * 1e6)
     assert math.isclose(row["eie_us_800mhz"], row["cycles"] / 800)
     build = load_result("ulx3s-85f")
     assert row["board"]["n_pes"] == build["n_pes"]

@@ -192,9 +192,15 @@ def test_bench_energy_json(tmp_path, capsys):
     out = tmp_path / "b.json"
     assert main(["bench", "--layers", "NT-LSTM", "--pes", "8", "--energy", "--json",
                  str(out)]) == 0
-    row, = json.loads(out.read_text())["layers"]
+    report = json.loads(out.read_text())
+    row, = report["layers"]
     e = row["energy"]
     assert math.isclose(sum(e["shares"].values()), 1.0)
+    assert row["energy_uj"] == e["energy_uj"]
+    # One layer: the report's breakdown is that layer's shares.
+    assert report["energy_breakdown"].keys() == e["shares"].keys()
+    for module, share in e["shares"].items():
+        assert math.isclose(report["energy_breakdown"][module], share)
     assert math.isclose(e["energy_uj"] * e["frames_per_j"], 1e6)
     assert math.isclose(e["power_mw"], e["energy_uj"] / (row["cycles"] / 800e6) * 1e-3)
     assert "Table II" in capsys.readouterr().out
@@ -225,3 +231,16 @@ def test_image_energy(tmp_path, rng, capsys):
     rows = json.loads(out.read_text())["energy"]
     assert [r["name"] for r in rows] == ["layer 0", "layer 1", "network"]
     assert math.isclose(rows[0]["energy_uj"] + rows[1]["energy_uj"], rows[2]["energy_uj"])
+
+
+def test_energy_breakdown_weights_the_layers_by_energy(rng, seed):
+    from sim.apps.energy import MODULES
+    from sim.apps.energy_report import energy_breakdown
+
+    rows = [{"modules_pj": {m: float(rng.uniform(0, 100)) for m in MODULES}} for _ in range(3)]
+    shares = energy_breakdown(rows)
+    total = sum(sum(r["modules_pj"].values()) for r in rows)
+    for m in MODULES:
+        assert math.isclose(shares[m], sum(r["modules_pj"][m] for r in rows) / total), \
+            f"seed={seed}"
+    assert math.isclose(sum(shares.values()), 1.0)

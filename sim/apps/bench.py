@@ -20,7 +20,7 @@ from sim.models.cycle_model import layer_timing
 from sim.verify.paper import PAPER_CLOCK_HZ, TABLE_III
 from sim.verify.random_layers import random_activations, synthetic_layer
 
-from .energy_report import energy_model, energy_row, print_energy
+from .energy_report import energy_breakdown, energy_model, energy_row, print_energy
 
 __all__ = ["bench_config", "synthetic_layer", "run_layer", "add_parser"]
 
@@ -235,7 +235,9 @@ def _baseline(layer, quantized, acts, row, board):
     """This CPU's times for the layer and EIE's at 800 MHz and on the board's build (its PE
     count and queue depth, memories sized to hold the layer, at its routed Fmax)."""
     from .baselines import cpu_times
-    result = {"cpu": cpu_times(quantized, acts), "eie_us_800mhz": row["time_us_800mhz"]}
+    cpu = cpu_times(quantized, acts)
+    result = {"cpu": cpu, "cpu_dense_us": cpu["dense_s"] * 1e6,
+              "cpu_sparse_us": cpu["sparse_s"] * 1e6, "eie_us_800mhz": row["time_us_800mhz"]}
     if board:
         n_pes, fifo, fmax_mhz, _ = board
         cycles = run_layer(layer, quantized, acts, n_pes, [fifo])[0]["cycles"]
@@ -338,6 +340,10 @@ def run_bench(args):
         png = args.baselines_plot or "bench-baselines.png"
         plot_baselines(rows, png)
         print(f"speedup plot written to {png}")
+    if energy:
+        for row in rows:
+            row["energy_uj"] = row["energy"]["energy_uj"]
+        report["energy_breakdown"] = energy_breakdown([r["energy"] for r in rows])
     if args.area:
         report["area"] = run_area(chip, args.area_table)
     if args.json:

@@ -6,7 +6,7 @@ from sim.verify.paper import TABLE_II_POWER_MW, TABLE_II_TOTAL_MW
 from .energy import MODULES, EnergyModel
 from .energy_table import DEFAULT_TABLE_PATH, load_table
 
-__all__ = ["energy_model", "energy_row", "print_energy"]
+__all__ = ["energy_model", "energy_row", "energy_breakdown", "print_energy"]
 
 _SHORT = {"spmat read": "spmat", "pointer read": "ptr", "arithmetic": "arith",
           "activation R/W": "actRW", "queue": "queue", "LNZD": "LNZD", "broadcast": "bcast",
@@ -34,6 +34,14 @@ def energy_row(model, timings, clock_hz, frames=1):
             "shares": {k: v / total for k, v in e["modules"].items()},
             "per_action_pj": {k: v / frames for k, v in e["per_action_pj"].items()},
             "every_cycle_reads_uj": built["total_pj"] * 1e-6 / frames}
+
+
+def energy_breakdown(rows):
+    """``{module: share}`` of the energy of all ``rows`` (from :func:`energy_row`) together:
+    each module's energy summed over the rows, over the rows' total."""
+    modules = {m: sum(r["modules_pj"][m] for r in rows) for m in MODULES}
+    total = sum(modules.values())
+    return {m: v / total if total else 0.0 for m, v in modules.items()}
 
 
 def print_energy(names, rows, model, table_path):
