@@ -40,15 +40,6 @@ def test_ice40_netlist_has_the_board_cells(seed, rng):
     assert not [name for name in cells if name.startswith("$") and name != "$scopeinfo"]
 
 
-def test_ecp5_is_refused_with_the_reason():
-    from boards.gate_level import build_gates
-
-    with pytest.raises(ValueError, match="no gate-level simulation of board ulx3s-85f \\(ecp5\\): "
-                                         "Yosys ships the ECP5's DP16KD and MULT18X18D only as "
-                                         "black boxes"):
-        build_gates(get_board("ulx3s-85f"))
-
-
 def test_ice40_netlist_through_eie_run(tmp_path, capsys, seed, rng):
     """``eie run --sim --engine gates --board icebreaker``: the iCEBreaker build's netlist
     (synth_ice40 -dsp: SB_LUT4, SB_CARRY, SB_DFF*, SB_RAM40_4K, SB_MAC16), five inputs."""
