@@ -93,3 +93,11 @@ def test_gates_need_a_board(tmp_path, capsys, rng):
     assert main(["run", "--sim", "--engine", "gates", str(tmp_path / "net.eie"), "--input",
                  str(tmp_path / "x.npy")]) == 2
     assert "--engine gates needs --board" in capsys.readouterr().err
+
+
+def test_a_family_without_a_flow_is_refused():
+    from boards.gate_level import family_models
+
+    with pytest.raises(ValueError, match=r"no gate-level flow for family 'gowin' "
+                                         r"\(families: ice40, ecp5\)"):
+        family_models("gowin")
