@@ -25,7 +25,7 @@ from eie_hw.config import EIEConfig
 from eie_hw.rtl.compat import without_memory_init
 from sim.verify.cocotb_bench.runner import config_hash, exclusive
 from sim.verify.native.build import cache_dir
-from sim.verify.native.verilated import verilated_library
+from sim.verify.native.verilated import load_library, verilated_library
 
 from .link import EIELink
 from .transport import Transport
@@ -55,7 +55,6 @@ _SIGNATURES = {
     "link_run": ([_ptr, _u64, _u64, _ptr, _i64], _i64),
     "link_status": ([_ptr, _ptr], None),
 }
-_libraries = {}
 
 
 def link_verilog(config, divisor):
@@ -118,17 +117,6 @@ def link_library(directory, sources, *, fingerprint, control="", verilator_args=
                              optimize=optimize)
 
 
-def _load(path):
-    key = str(path)
-    if key not in _libraries:
-        library = ctypes.CDLL(key)
-        for name, (args, result) in _SIGNATURES.items():
-            function = getattr(library, name)
-            function.argtypes, function.restype = args, result
-        _libraries[key] = library
-    return _libraries[key]
-
-
 class NativeLinkTransport(Transport):
     """The board link's UART pins, Verilated, as a byte transport.
 
@@ -147,7 +135,7 @@ class NativeLinkTransport(Transport):
     """
 
     def __init__(self, library, *, divisor, cycles_per_second=200_000):
-        self._lib = _load(library.library)
+        self._lib = load_library(library.library, _SIGNATURES)
         self._divisor = divisor
         self._rate = cycles_per_second
         self._handle = self._lib.link_new(divisor)

@@ -15,6 +15,7 @@ import numpy as np
 from eie_hw.protocol import COUNTED_ACTIONS, read_req_layout, write_layout
 
 from .encode import stride
+from .verilated import load_library
 
 __all__ = ["NativeArray", "NativeTimeout", "RawStatus"]
 
@@ -30,7 +31,6 @@ _SIGNATURES = {
     "eie_status": ([_ptr, _ptr], None),
     "eie_idle": ([_ptr, _u64], None),
 }
-_libraries = {}
 
 
 class NativeTimeout(TimeoutError):
@@ -52,17 +52,6 @@ class RawStatus:
     counters: dict
 
 
-def _load(path):
-    key = str(path)
-    if key not in _libraries:
-        library = ctypes.CDLL(key)
-        for name, (args, result) in _SIGNATURES.items():
-            function = getattr(library, name)
-            function.argtypes, function.restype = args, result
-        _libraries[key] = library
-    return _libraries[key]
-
-
 class NativeArray:
     """One ``eie_top`` of ``build`` (a :class:`~.build.NativeBuild`), in reset until
     :meth:`reset`. Every method clocks the array in C++ and returns when its operation ended
@@ -71,7 +60,7 @@ class NativeArray:
 
     def __init__(self, build):
         self.config = build.config
-        self._lib = _load(build.library)
+        self._lib = load_library(build.library, _SIGNATURES)
         self._write_stride = stride(write_layout(self.config))
         self._read_stride = stride(read_req_layout(self.config))
         self._handle = self._lib.eie_new(self.config.act_width)

