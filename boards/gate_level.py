@@ -24,6 +24,7 @@ A build lives in ``build/native/gates-<board>-<config hash>-d<divisor>/`` and is
 its fingerprint matches (that of the link's RTL, the synthesis command, Yosys' version, the
 project's cell models).
 """
+
 import hashlib
 import subprocess
 import time
