@@ -131,8 +131,9 @@ class FrameEngine(CheckedComponent):
                     m.d.comb += w_ok.eq((w_view.addr < region.depth) & data_ok)
             with m.Default():
                 m.d.comb += w_ok.eq(0)
-        w_ok_all = w_ok & (word[wl.size:] == 0)
-        r_ok_all = (r_view.addr < cfg.act_depth) & (word[rl.size:] == 0)
+        # `pe < n_pes` fails only with one PE: the `pe` field is then one bit wide.
+        w_ok_all = w_ok & (w_view.pe < cfg.n_pes) & (word[wl.size:] == 0)
+        r_ok_all = (r_view.pe < cfg.n_pes) & (r_view.addr < cfg.act_depth) & (word[rl.size:] == 0)
         m.d.comb += [eie.write.payload.eq(w_view), eie.read_req.payload.eq(r_view)]
 
         # Section: response bytes.
