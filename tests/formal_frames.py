@@ -31,10 +31,10 @@ from boards.frame import (
     FrameFormat,
     Status,
 )
-from eie_hw.protocol import HostSignature, Space
+from eie_hw.protocol import HostSignature, Space, memory_map, read_req_layout, write_layout
 from tests.formal_parts import driven, open_design, part
 
-__all__ = ["FrameHarness", "crc_reference"]
+__all__ = ["FrameHarness", "crc_reference", "word_ok_reference"]
 
 
 def crc_reference(crc, byte):
@@ -49,6 +49,22 @@ def crc_reference(crc, byte):
         terms += [byte[j] for j in range(8) if data[j] >> i & 1]
         bits.append(Cat(*terms).xor())
     return Cat(*bits)
+
+
+def word_ok_reference(config, is_read, word):
+    """Whether ``word`` (a ``READ`` word if ``is_read``, else a ``WRITE`` word) fits
+    ``config`` as :meth:`boards.frame.FrameFormat.check_write` and docs/boards.md state it: no
+    bit set above the layout, ``pe < n_pes``; for a write a space of the memory map (not
+    ``START``) with ``addr < depth`` and ``data < 2 ** data_bits``, for a read
+    ``addr < act_depth``."""
+    wl, rl = write_layout(config), read_req_layout(config)
+    w, r = wl(word[:wl.size]), rl(word[:rl.size])
+    write_ok = 0
+    for space, region in memory_map(config).items():
+        write_ok |= (w.space == space) & (w.addr < region.depth) & (w.data < 2 ** region.data_bits)
+    write_ok &= (w.pe < config.n_pes) & (word[wl.size:] == 0)
+    read_ok = (r.pe < config.n_pes) & (r.addr < config.act_depth) & (word[rl.size:] == 0)
+    return Mux(is_read, read_ok, write_ok)
 
 
 class FrameHarness(wiring.Component):
@@ -84,7 +100,11 @@ class FrameHarness(wiring.Component):
     count, escape, bad-escape and overflow flags, CRC (of a body without a bad escape),
     ``cmd`` and ``seq`` are the reference's; it is in its check state exactly in the cycle
     after a closing ``END``; and during its first pass over a ``WRITE``/``READ`` body its
-    pointer, byte index and word count give the cycles since that ``END``.
+    pointer, byte index and word count give the cycles since that ``END``. Also asserted
+    then, on the mechanism that makes a ``WRITE``/``READ`` all or nothing (every word is
+    checked in a first pass over the buffer, executed in a second): each word the first pass
+    checks sets the engine's bad-word flag exactly when it fails :func:`word_ok_reference`,
+    and the second pass starts only with the flag clear after whole words.
 
     ``broken`` names a wrong reference (the check must then fail): ``"crc"`` ignores the CRC.
     """
@@ -258,7 +278,8 @@ class FrameHarness(wiring.Component):
         fmt, bound = self._format, self.answer_bound()
         reg = {name: driven(frag, name) for name in
                ("count", "overflow", "bad_escape", "esc", "crc", "cmd", "seq", "ptr", "end",
-                "byte_idx", "executing", "is_read", "status", "fsm_state")}
+                "byte_idx", "executing", "is_read", "status", "bad_word", "word",
+                "fsm_state")}
         state = reg["fsm_state"]
         codes = {}
         for n in range(2 ** len(state)):
@@ -388,3 +409,14 @@ class FrameHarness(wiring.Component):
                     m.d.comb += Assert(age == 2 * done + 2 * words(done) - 1)
                 with m.If(st["CHECK_WORD"]):
                     m.d.comb += Assert(age == 2 * done + 2 * words(done))
+        # The word checks: the flag after a first-pass CHECK_WORD, and the second pass.
+        checked = Signal()
+        expect = Signal()
+        m.d.sync += [checked.eq((phase == 2) & first_pass & st["CHECK_WORD"]),
+                     expect.eq(reg["bad_word"] |
+                               ~word_ok_reference(self._config, reg["is_read"], reg["word"]))]
+        with m.If(checked):
+            m.d.comb += [Assert(reg["bad_word"] == expect), Assert(st["FETCH"]),
+                         Assert(~reg["executing"]), Assert(phase == 2)]
+        with m.If(reg["executing"]):
+            m.d.comb += Assert(~reg["bad_word"])
