@@ -114,6 +114,11 @@ class FrameEngine(CheckedComponent):
                 m.d.comb += w_ok.eq(0)
         w_ok_all = w_ok & (word[wl.size:] == 0)
         r_ok_all = (r_view.addr < cfg.act_depth) & (word[rl.size:] == 0)
+        # The `pe` field names a PE that does not exist only with one PE (it is then one bit
+        # wide); with more, `pe < n_pes` always holds and adds nothing.
+        if (1 << len(w_view.pe)) > cfg.n_pes:
+            w_ok_all &= w_view.pe < cfg.n_pes
+            r_ok_all &= r_view.pe < cfg.n_pes
         m.d.comb += [eie.write.payload.eq(w_view), eie.read_req.payload.eq(r_view)]
 
         # Section: response bytes.

@@ -176,3 +176,21 @@ def test_start_errors_are_reported_in_status(link):
     assert st.done and st.error != 0
     with pytest.raises(DeviceError, match="^START refused: LENGTH$"):
         dev.request(Command.START, b"\x01")
+
+
+def test_one_pe_link_refuses_a_word_for_pe_1():
+    """With one PE the word's ``pe`` field is one bit wide; ``pe = 1`` names no PE, and the
+    engine refuses it (ARGUMENT) for WRITE and READ, as the frame format does."""
+    from eie_hw.protocol import pack, read_req_layout, write_layout
+
+    cfg = small_config(n_pes=1, fifo_depth=2, act_depth=16)
+    fmt = FrameFormat(cfg)
+    link = SimulationTransport(cfg)
+    write = pack(write_layout(cfg), space=Space.ACT, pe=1, addr=0, data=0)
+    read = pack(read_req_layout(cfg), pe=1, addr=0)
+    for cmd, word, size in ((Command.WRITE, write, fmt.word_bytes),
+                            (Command.READ, read, fmt.read_bytes)):
+        (resp,) = exchange(link, frame(body(cmd, 4, word.to_bytes(size, "little"))))
+        assert resp.status == Status.ARGUMENT, cmd
+    (resp,) = exchange(link, frame(body(Command.INFO, 5)))
+    assert resp.status == Status.OK
