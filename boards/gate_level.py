@@ -38,7 +38,7 @@ from sim.verify.native.build import cache_dir
 from sim.verify.native.verilated import NativeBuildError
 
 from .link import EIELink
-from .native_link import DEFAULT_DIVISOR, TOP, _fingerprint, link_library
+from .native_link import DEFAULT_DIVISOR, TOP, link_fingerprint, link_library
 
 __all__ = ["FAMILIES", "synthesis_script", "family_models", "cell_models", "synthesize",
            "synthesize_rtlil", "verilator_args", "build_gates", "netlist_stats"]
@@ -144,7 +144,7 @@ def build_gates(board, config=None, *, divisor=DEFAULT_DIVISOR, log=print):
     directory = cache_dir() / f"gates-{board.name}-{config_hash(config)}-d{divisor}"
     models = cell_models(board)
     digest = hashlib.sha256()
-    for part in (_fingerprint(config, divisor), synthesis_script(board), _yosys_version()):
+    for part in (link_fingerprint(config, divisor), synthesis_script(board), _yosys_version()):
         digest.update(part.encode())
     for model in models:
         if model.parent == _CELLS:        # Yosys' own models are covered by its version

@@ -24,14 +24,14 @@ from amaranth.back import verilog
 from eie_hw.config import EIEConfig
 from eie_hw.rtl.compat import without_memory_init
 from sim.verify.cocotb_bench.runner import config_hash, exclusive
-from sim.verify.native.build import cache_dir
+from sim.verify.native.build import cache_dir, ctrl_split
 from sim.verify.native.verilated import load_library, verilated_library
 
 from .link import EIELink
 from .transport import Transport
 
-__all__ = ["TOP", "HARNESS", "DEFAULT_DIVISOR", "link_verilog", "build_link", "link_library",
-           "NativeLinkTransport"]
+__all__ = ["TOP", "HARNESS", "DEFAULT_DIVISOR", "link_verilog", "link_fingerprint",
+           "build_link", "link_library", "NativeLinkTransport"]
 
 #: Module name of the link's top level in the Verilog the harness drives.
 TOP = "eie_link"
@@ -40,10 +40,6 @@ HARNESS = Path(__file__).with_name("link_harness.cpp")
 #: clearly off its edges).
 DEFAULT_DIVISOR = 4
 _ROOT = Path(__file__).resolve().parent.parent
-# As for the array (sim/verify/native/build.py): ``ctrl`` split per bit, else Verilator
-# sees a false combinational loop through it and iterates every eval.
-_CONTROL = (f'`verilator_config\nsplit_var -module "{TOP}.core.eie" -var "ctrl"\n'
-            f'split_var -module "{TOP}.core.eie.ccu" -var "ctrl"\n')
 
 _u64, _i64, _int, _ptr = ctypes.c_uint64, ctypes.c_int64, ctypes.c_int, ctypes.c_void_p
 _SIGNATURES = {
@@ -64,7 +60,9 @@ def link_verilog(config, divisor):
         return verilog.convert(EIELink(config, divisor=divisor), name=TOP)
 
 
-def _fingerprint(config, divisor):
+def link_fingerprint(config, divisor):
+    """Changes whenever the link's Verilog of ``config`` at ``divisor`` may change: the
+    configuration, the divisor, Amaranth's version, every source of ``eie_hw`` and ``boards``."""
     digest = hashlib.sha256()
     digest.update(json.dumps(config.to_dict(), sort_keys=True).encode())
     digest.update(f"divisor {divisor} amaranth {amaranth.__version__}".encode())
@@ -91,7 +89,7 @@ def build_link(config, *, divisor=DEFAULT_DIVISOR, log=print):
     _check(config, divisor)
     start = time.perf_counter()
     directory = cache_dir() / f"link-{config_hash(config)}-d{divisor}"
-    fingerprint = _fingerprint(config, divisor)
+    fingerprint = link_fingerprint(config, divisor)
     source = directory / "src" / f"{TOP}.v"
     stamp = source.with_name("fingerprint")
     with exclusive(source.parent):
@@ -100,7 +98,8 @@ def build_link(config, *, divisor=DEFAULT_DIVISOR, log=print):
             stamp.unlink(missing_ok=True)
             source.write_text(link_verilog(config, divisor))
             stamp.write_text(fingerprint)
-    built = link_library(directory, [source], fingerprint=fingerprint, control=_CONTROL)
+    built = link_library(directory, [source], fingerprint=fingerprint,
+                         control=ctrl_split(f"{TOP}.core.eie"))
     if built.seconds:
         log(f"built native link n_pes={config.n_pes} divisor={divisor} in "
             f"{time.perf_counter() - start:.1f} s: {built.library}")

@@ -25,7 +25,6 @@ pytestmark = pytest.mark.skipif(shutil.which("g++") is None or shutil.which("mak
                                 reason="the native engine needs g++ and make")
 
 CONFIG = small_config(n_pes=4, fifo_depth=2, act_depth=16)
-_transports = {}
 
 
 def _native(divisor=4):

@@ -25,7 +25,7 @@ from eie_hw.image import ImageError, encode_network, save_image
 from sim.models.cycle_model import job_timing
 from sim.models.golden import GoldenModel
 from sim.verify.backends import simulate_rtl
-from sim.verify.scoreboard import model_status
+from sim.verify.scoreboard import status_mismatches
 
 __all__ = ["EIEModel"]
 
@@ -217,10 +217,10 @@ class EIEModel:
             raise RuntimeError(f"{backend}: input {i} took {result.cycles[i]} cycles, the "
                                f"cycle model says {model[i]}")
         for i, (status, timing) in enumerate(zip(result.statuses, timings, strict=True)):
-            for name, want in model_status(timing).items():
-                got = getattr(status, name)
-                if got is not None and got != want:
-                    raise RuntimeError(f"{backend}: input {i}: RTL {name} = {got}, the cycle "
-                                       f"model says {want}")
+            bad = status_mismatches(status, timing)
+            if bad:
+                name, got, want = bad[0]
+                raise RuntimeError(f"{backend}: input {i}: RTL {name} = {got}, the cycle "
+                                   f"model says {want}")
         if result.errors.any():
             raise RuntimeError(f"{backend}: the RTL flagged errors {result.errors.tolist()}")

@@ -5,7 +5,7 @@ failing job raises. Imports no simulator.
 
 from eie_hw.protocol import COUNTED_ACTIONS
 
-__all__ = ["Scoreboard", "JobFailure", "model_status"]
+__all__ = ["Scoreboard", "JobFailure", "model_status", "status_mismatches"]
 
 
 class JobFailure(AssertionError):
@@ -54,10 +54,8 @@ class Scoreboard:
             self.errors.append(f"{tag}: error flags {status.error}")
         if status.busy:
             self.errors.append(f"{tag}: busy after done")
-        for name, want in model_status(timing).items():
-            got = getattr(status, name)
-            if got is not None and got != want:
-                self.errors.append(f"{tag}: RTL {name} = {got}, cycle model {want}")
+        for name, got, want in status_mismatches(status, timing):
+            self.errors.append(f"{tag}: RTL {name} = {got}, cycle model {want}")
 
     def raise_errors(self, context=""):
         """Raise :class:`JobFailure` listing the mismatches collected (then forget them);
@@ -81,3 +79,11 @@ def model_status(timing):
     for name in COUNTED_ACTIONS:
         status[name] = sum(int(layer.actions[name].sum()) for layer in layers)
     return status
+
+
+def status_mismatches(status, timing):
+    """``(name, RTL value, model value)`` of every status counter of
+    :func:`model_status` that ``status`` (a :class:`~eie_hw.host.session.JobStatus`) reads
+    (not ``None``) and that differs from the cycle model's ``timing``."""
+    return [(name, getattr(status, name), want) for name, want in model_status(timing).items()
+            if getattr(status, name) is not None and getattr(status, name) != want]

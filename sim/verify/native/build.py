@@ -18,14 +18,20 @@ from sim.verify.cocotb_bench.runner import config_hash, export, project_root
 
 from .verilated import NativeBuildError, tools, verilated_library
 
-__all__ = ["NativeBuild", "NativeBuildError", "build_native", "cache_dir", "HARNESS"]
+__all__ = ["NativeBuild", "NativeBuildError", "build_native", "cache_dir", "ctrl_split",
+           "HARNESS"]
 
 TOP = "eie_top"
 HARNESS = Path(__file__).with_name("harness.cpp")
-# ``ctrl`` split per bit, as in the cocotb build: else PE outputs → CCU ``push`` → ``ctrl``
-# looks circular (UNOPTFLAT) and every eval iterates.
-_CONTROL = (f'`verilator_config\nsplit_var -module "{TOP}" -var "ctrl"\n'
-            f'split_var -module "{TOP}.ccu" -var "ctrl"\n')
+
+
+def ctrl_split(array):
+    """The Verilator control file that splits ``ctrl`` per bit in the array whose module is
+    named ``array`` (``eie_top``, or its path inside a larger top) and in its CCU, as the
+    cocotb build does: else PE outputs → CCU ``push`` → ``ctrl`` looks circular (UNOPTFLAT)
+    and every eval iterates."""
+    return (f'`verilator_config\nsplit_var -module "{array}" -var "ctrl"\n'
+            f'split_var -module "{array}.ccu" -var "ctrl"\n')
 
 
 @dataclass(frozen=True)
@@ -61,7 +67,7 @@ def build_native(config, *, log=print):
     start = time.perf_counter()
     source, rtl_fingerprint = export(config, log=log)
     built = verilated_library(cache_dir() / config_hash(config), [source], TOP, HARNESS,
-                              fingerprint=rtl_fingerprint, control=_CONTROL)
+                              fingerprint=rtl_fingerprint, control=ctrl_split(TOP))
     if not built.seconds:
         return NativeBuild(config, built.directory, built.library, 0.0)
     seconds = time.perf_counter() - start
