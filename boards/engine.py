@@ -18,6 +18,7 @@ from .frame import (
     ESC,
     ESC_END,
     ESC_ESC,
+    REQUEST_OVERHEAD,
     START_BYTES,
     Command,
     FrameFormat,
@@ -31,15 +32,19 @@ __all__ = ["FrameEngine"]
 class FrameEngine(CheckedComponent):
     """Host-link command processor for one configuration.
 
-    A request body is stored whole (:data:`boards.frame.BUFFER_DEPTH` bytes) while its CRC is
-    computed; at its closing ``END`` it is checked, its words are all validated, then executed,
-    and one response frame is sent. Bytes arriving while the engine executes or answers wait
+    A request body is stored whole (``buffer_depth`` bytes) while its CRC is computed; at its
+    closing ``END`` it is checked, its words are all validated, then executed, and one
+    response frame is sent. Bytes arriving while the engine executes or answers wait
     in ``rx`` (the board puts a FIFO there). Every path ends back in the receive state: a
     bad frame costs one error response and nothing else.
 
     Parameters
     ----------
     config : EIEConfig
+    buffer_depth : int
+        Bytes of the body buffer: :data:`boards.frame.BUFFER_DEPTH` (the boards and the host
+        driver's frame format). A longer body gets ``LENGTH``. Only the formal harnesses use a
+        smaller buffer (``REQUEST_OVERHEAD`` bytes and more), to keep the solver's state small.
 
     Members
     -------
@@ -54,12 +59,19 @@ class FrameEngine(CheckedComponent):
     """
 
     @classmethod
-    def check_args(cls, config):
+    def check_args(cls, config, buffer_depth=BUFFER_DEPTH):
         if not isinstance(config, EIEConfig):
             raise TypeError(f"FrameEngine: config must be an EIEConfig, not {config!r}")
+        if isinstance(buffer_depth, bool) or not isinstance(buffer_depth, int):
+            raise TypeError(f"FrameEngine: buffer_depth must be an integer, "
+                            f"not {buffer_depth!r}")
+        if not REQUEST_OVERHEAD <= buffer_depth <= BUFFER_DEPTH:
+            raise ValueError(f"FrameEngine: buffer_depth must be {REQUEST_OVERHEAD} to "
+                             f"{BUFFER_DEPTH}, not {buffer_depth}")
 
-    def __init__(self, config):
+    def __init__(self, config, buffer_depth=BUFFER_DEPTH):
         self._config = config
+        self._buffer_depth = buffer_depth
         self._format = FrameFormat(config)
         super().__init__({
             "rx": In(stream.Signature(8)),
@@ -72,28 +84,35 @@ class FrameEngine(CheckedComponent):
     def config(self):
         return self._config
 
+    @property
+    def buffer_depth(self):
+        return self._buffer_depth
+
     def elaborate(self, platform):
-        cfg, fmt = self._config, self._format
+        cfg, fmt, depth = self._config, self._format, self._buffer_depth
         eie = self.eie
         m = Module()
         m.submodules.encoder = enc = FrameEncoder()
         wiring.connect(m, producer=enc.wire, consumer=wiring.flipped(self.tx))
-        buf = m.submodules.buffer = Memory(shape=8, depth=BUFFER_DEPTH, init=[])
+        buf = m.submodules.buffer = Memory(shape=8, depth=depth, init=[])
         buf_w = buf.write_port()
         buf_r = buf.read_port()
 
         # Section: receive state.
-        count = Signal(range(BUFFER_DEPTH + 1))
-        overflow, bad_escape, esc = Signal(), Signal(), Signal()
+        count = Signal(range(depth + 1))
+        overflow = Signal()
+        bad_escape = Signal()
+        esc = Signal()
         crc = Signal(16, init=CRC_INIT)
-        cmd, seq = Signal(8), Signal(8)
+        cmd = Signal(8)
+        seq = Signal(8)
         status = Signal(8)
 
         # Section: word passes over the stored payload.
         wl, rl = eie.write.payload.shape(), read_req_layout(cfg)
         n_bytes = max(fmt.word_bytes, fmt.read_bytes)
         word = Signal(8 * n_bytes)
-        ptr = Signal(range(BUFFER_DEPTH + 1))
+        ptr = Signal(range(depth + 1))
         end = Signal.like(ptr)
         byte_idx = Signal(range(n_bytes))
         executing = Signal()                       # second pass
@@ -154,7 +173,7 @@ class FrameEngine(CheckedComponent):
                         with m.If(esc & (self.rx.payload != ESC_END) &
                                   (self.rx.payload != ESC_ESC)):
                             m.d.sync += bad_escape.eq(1)
-                        with m.If(count == BUFFER_DEPTH):
+                        with m.If(count == depth):
                             m.d.sync += overflow.eq(1)
                         with m.Else():
                             m.d.comb += buf_w.en.eq(1)

@@ -139,7 +139,7 @@ def test_writeback_arithmetic(seed, rng, w_frac, relu):
         for r in range(rows + MEMORY_LATENCY):
             ctx.set(dut.ctrl.r, r)
             if r < rows:
-                assert ctx.get(dut.acc_rd_en) and ctx.get(dut.acc_rd_addr) == r
+                assert ctx.get(dut.acc_rd_addr) == r
             if 0 <= r - MEMORY_LATENCY < rows:
                 ctx.set(dut.acc_data, int(acc[r - MEMORY_LATENCY]))
             await ctx.tick()

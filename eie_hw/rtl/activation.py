@@ -69,8 +69,9 @@ class ActivationUnit(ConfigComponent):
         The activation read ``MEMORY_LATENCY`` cycles earlier (scan or host).
     acc_wr_en, acc_wr_addr, acc_wr_data : Out
         INIT's accumulator writes.
-    acc_rd_en, acc_rd_addr : Out; acc_data : In
-        WRITEBACK's accumulator reads and their registered data (two cycles later).
+    acc_rd_addr : Out; acc_data : In
+        WRITEBACK's accumulator read address (``ctrl.r``; the arithmetic unit reads it while
+        ``ctrl.wb``) and the registered data (two cycles later).
     host_rd_en, host_rd_bank, host_rd_addr : In
         Host read of an activation (only while the CCU is idle).
     act_wr, bias_wr : In(WritePortSignature)
@@ -86,7 +87,6 @@ class ActivationUnit(ConfigComponent):
             "acc_wr_en": Out(1),
             "acc_wr_addr": Out(rows),
             "acc_wr_data": Out(signed(config.acc_width)),
-            "acc_rd_en": Out(1),
             "acc_rd_addr": Out(rows),
             "acc_data": In(signed(config.acc_width)),
             "host_rd_en": In(1),
@@ -129,7 +129,7 @@ class ActivationUnit(ConfigComponent):
         # WRITEBACK: read in cycle r, registered (by the arithmetic unit) in r + 1, rounded and
         # shifted in r + 2, saturated, ReLU'd and written in r + 3.
         wb_rd = ctrl.wb & (ctrl.r < ctrl.rows)
-        m.d.comb += [self.acc_rd_en.eq(wb_rd), self.acc_rd_addr.eq(ctrl.r)]
+        m.d.comb += self.acc_rd_addr.eq(ctrl.r)
         wb_v = [Signal(name=f"wb_v{i}") for i in (1, 2, 3)]
         wb_row = [Signal(range(cfg.act_depth), name=f"wb_row{i}") for i in (1, 2, 3)]
         m.d.sync += [wb_v[0].eq(wb_rd), wb_row[0].eq(ctrl.r)]
