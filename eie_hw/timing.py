@@ -7,8 +7,8 @@ gives data in a register in ``t + 2`` (``MEMORY_LATENCY``).
 
 __all__ = ["ARITH_LATENCY", "BROADCAST_LATENCY", "INIT_LATENCY", "MEMORY_LATENCY",
            "PE_REPORT_LATENCY", "POINTER_LATENCY", "QUEUE_LATENCY", "SCAN_AHEAD", "SCAN_LATENCY",
-           "WRITEBACK_LATENCY", "COUNTER_FAN_IN", "COUNTER_SLACK", "counter_latency",
-           "init_cycles", "writeback_cycles"]
+           "SLOT_BUFFER_DEPTH", "WRITEBACK_LATENCY", "COUNTER_FAN_IN", "COUNTER_SLACK",
+           "counter_latency", "init_cycles", "writeback_cycles"]
 
 #: Cycles from a block-RAM read address to its data in a fabric register (the memory's
 #: synchronous read, then one register before any logic).
@@ -22,6 +22,11 @@ SCAN_LATENCY = MEMORY_LATENCY + 1
 #: Slots the scan reads ahead: a slot holds a place in the slot buffer from its read to the
 #: cycle it becomes current. Four places keep one all-zero slot per cycle flowing.
 SCAN_AHEAD = 4
+
+#: Entries of the CCU's slot buffer: the ``SCAN_AHEAD`` slots read ahead and the current
+#: slot, whose values stay in the buffer until the next slot becomes current (so that taking
+#: a slot loads only its flags, not its values).
+SLOT_BUFFER_DEPTH = SCAN_AHEAD + 1
 
 #: Cycles from the CCU's push decision (cycle ``t``) to the broadcast register that drives
 #: every PE's pointer-bank address (``t + 2``): ``t + 1`` registers the winner, ``t + 2`` its

@@ -22,7 +22,8 @@ def test_memory_and_pe_area_by_hand():
                         "register_file_um2_per_bit": 5.0}}
     report = area_report(config, table, transistors=40_000)
     c = config
-    small = {"queue": c.fifo_depth * (c.act_width + 2 * c.ptr_width), "slots": 4 * c.act_width}
+    # The slot buffer: four slots read ahead and the current one, one activation per PE each.
+    small = {"queue": c.fifo_depth * (c.act_width + 2 * c.ptr_width), "slots": 5 * c.act_width}
     large = {"spmat": c.spmat_depth * c.spmat_word_bits, "ptr": c.ptr_depth * c.ptr_width,
              "codebook": c.max_layers * c.codebook_size * c.weight_width,
              "bias": c.bias_depth * c.act_width, "act": 2 * c.act_depth * c.act_width,

@@ -11,7 +11,7 @@ import pytest
 from eie_hw.config import EIEConfig
 from eie_hw.rtl import cli
 from eie_hw.rtl.export import TOP_NAME, gate_count, verilog
-from eie_hw.timing import SCAN_AHEAD
+from eie_hw.timing import SLOT_BUFFER_DEPTH
 
 TINY = EIEConfig(n_pes=2, fifo_depth=2, act_depth=4, spmat_depth=4, ptr_depth=8, bias_depth=4,
                  max_layers=2)
@@ -35,7 +35,7 @@ def expected_memories(cfg):
               ("ptr_odd", cfg.ptr_width, cfg.ptr_depth // 2),
               ("storage", None, cfg.fifo_depth), ("spmat", cfg.spmat_word_bits, cfg.spmat_depth)]
     return Counter(per_pe * cfg.n_pes + [("layer_table", None, cfg.max_layers),
-                                         ("slot_buffer", None, SCAN_AHEAD)])
+                                         ("slot_buffer", None, SLOT_BUFFER_DEPTH)])
 
 
 def declared_memories(source, packed=("storage", "layer_table", "slot_buffer")):

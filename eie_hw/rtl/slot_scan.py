@@ -13,10 +13,12 @@ from eie_hw.timing import (
     PE_REPORT_LATENCY,
     SCAN_AHEAD,
     SCAN_LATENCY,
+    SLOT_BUFFER_DEPTH,
 )
 
 from .checks import ConfigComponent
 from .lnzd import LNZD
+from .replica import ReplicaRegister
 
 __all__ = ["HELD_FLAGS", "SlotScan"]
 
@@ -31,16 +33,19 @@ class SlotScan(ConfigComponent):
     * **Read ahead.** In every cycle with a free place in the slot buffer (``SCAN_AHEAD``
       places; a slot holds one from its read to the cycle it becomes current) and slots left,
       slot ``scan_slot`` of every PE's source bank is read. Its registered data arrives
-      ``MEMORY_LATENCY`` cycles later and enters this unit's slot buffer: the values and their
-      non-zero flags, masked to the layer's ``n_in`` columns. A slot read in ``t`` can become
-      current from ``t + SCAN_LATENCY``.
+      ``MEMORY_LATENCY`` cycles later and enters this unit's slot buffer: the values, their
+      non-zero flags, masked to the layer's ``n_in`` columns, and the count of those flags.
+      A slot read in ``t`` can become current from ``t + SCAN_LATENCY``. The buffer has
+      ``SLOT_BUFFER_DEPTH`` entries: the current slot's values stay in it, so that taking
+      a slot loads only its flags and their count.
     * **LNZD and push.** ``F`` holds the current slot's PEs whose activation is non-zero and
-      not yet broadcast. The lowest of them wins (the LNZD); it is pushed when no PE is
-      full, and leaves ``F`` (``F & (F - 1)``). The PEs' ``room`` flags are registered here
-      once more (``PE_REPORT_LATENCY``): a PE is full when the items it held one cycle ago
-      plus the pushes of the last two cycles reach ``fifo_depth``, so the decision starts
-      from registers of this unit only. When nothing remains, the oldest buffered
-      slot becomes current (``F`` = its flags) in the next cycle.
+      not yet broadcast, ``left`` their number. The lowest of them wins (the LNZD); it is
+      pushed when no PE is full, and leaves ``F`` (``F & (F - 1)``, ``left - 1``). A PE is
+      full when the items it held one cycle ago plus the pushes of the last two cycles reach
+      ``fifo_depth``: the OR over the PEs of each ``room`` flag is registered here
+      (``PE_REPORT_LATENCY``), and the pushes select one of those registers, so the decision
+      starts from registers of this unit only. When nothing remains (``left`` is 0, or 1 and
+      pushed), the oldest buffered slot becomes current (``F`` = its flags) in the next cycle.
     * **Broadcast.** The winner register (``ctrl.pushed``, the winner's value, selected from
       the current slot's values by the one-hot lowest flag, and its index) computes the global
       column ``slot * n_pes + winner`` and pointer rows in the next cycle; the broadcast
@@ -109,84 +114,105 @@ class SlotScan(ConfigComponent):
         scan_next = Signal(len(slots))
         occupied = Signal(range(SCAN_AHEAD + 1))
         read = Signal()
-        m.d.comb += [read.eq(self.compute & (scan_next < slots) & (occupied < SCAN_AHEAD)),
-                     ctrl.scan_slot.eq(scan_next)]
+        m.d.comb += read.eq(self.compute & (scan_next < slots) & (occupied < SCAN_AHEAD))
+        scan_next_d = Signal.like(scan_next)
+        m.d.comb += scan_next_d.eq(Mux(self.compute, scan_next + read, 0))
+        m.d.sync += scan_next.eq(scan_next_d)
+        # The registers of the scan's decisions feed only this unit; what the PEs see of them
+        # is a copy (ReplicaRegister), so that the decision logic is not pulled towards them.
+        m.submodules.scan_slot_copy = scan_slot_copy = ReplicaRegister(slot_shape)
+        m.d.comb += [scan_slot_copy.d.eq(scan_next_d), ctrl.scan_slot.eq(scan_slot_copy.q)]
         read1, read2 = Signal(), Signal()
         slot1, slot2 = Signal(slot_shape), Signal(slot_shape)
         m.d.sync += [read1.eq(read), read2.eq(read1), slot1.eq(scan_next), slot2.eq(slot1)]
 
-        # The slot buffer: values and flags of the slots read ahead; columns at or past n_in
-        # never count.
+        # The slot buffer: values, non-zero flags and their count of the slots read ahead and
+        # of the current slot; columns at or past n_in never count.
         remaining = Signal(len(self.n_in))
         m.d.comb += remaining.eq(self.n_in - (slot2 << shift))
         in_layer = Cat(remaining > k for k in range(n))
         nonzero = Cat(v != 0 for v in self.values)
-        slot_layout = data.StructLayout({"flags": n,
+        live = Signal(n)
+        m.d.comb += live.eq(nonzero & in_layer)
+        slot_layout = data.StructLayout({"flags": n, "count": range(n + 1),
                                          "values": data.ArrayLayout(signed(cfg.act_width), n)})
-        m.submodules.slot_buffer = slot_buffer = Memory(shape=slot_layout, depth=SCAN_AHEAD,
-                                                        init=[])
-        sb_wr, sb_rd = slot_buffer.write_port(), slot_buffer.read_port(domain="comb")
-        wr_ptr, rd_ptr = Signal(range(SCAN_AHEAD)), Signal(range(SCAN_AHEAD))
+        m.submodules.slot_buffer = slot_buffer = Memory(shape=slot_layout,
+                                                        depth=SLOT_BUFFER_DEPTH, init=[])
+        sb_wr = slot_buffer.write_port()
+        sb_next = slot_buffer.read_port(domain="comb")      # the oldest slot read ahead
+        sb_cur = slot_buffer.read_port(domain="comb")       # the current slot's values
+        wr_ptr, rd_ptr, cur_ptr = (Signal(range(SLOT_BUFFER_DEPTH), name=name)
+                                   for name in ("wr_ptr", "rd_ptr", "cur_ptr"))
         buffered = Signal(range(SCAN_AHEAD + 1))
-        m.d.comb += [sb_wr.addr.eq(wr_ptr), sb_wr.data.flags.eq(nonzero & in_layer),
-                     sb_wr.en.eq(read2), sb_rd.addr.eq(rd_ptr)]
+        m.d.comb += [sb_wr.addr.eq(wr_ptr), sb_wr.data.flags.eq(live),
+                     sb_wr.data.count.eq(sum(live)), sb_wr.en.eq(read2),
+                     sb_next.addr.eq(rd_ptr), sb_cur.addr.eq(cur_ptr)]
         for k in range(n):
             m.d.comb += sb_wr.data.values[k].eq(self.values[k])
 
-        # Section: LNZD and push. ``F`` is the current slot's remaining non-zero PEs.
+        # Section: LNZD and push. ``F`` is the current slot's remaining non-zero PEs and
+        # ``left`` their count, so that the decisions below need no test of ``F`` itself.
         flags = Signal(n)
-        current = Signal(data.ArrayLayout(signed(cfg.act_width), n))   # the slot's values
+        left = Signal(range(n + 1))
         cur_slot = Signal(slot_shape)
         taken = Signal(len(slots))
         m.d.comb += lnzd.flags.eq(flags)
         winner = lnzd.index[:shift] if shift else Const(0, 0)
         lowest = Signal(n)
-        rest = Signal(n)
-        m.d.comb += [lowest.eq(flags & -flags), rest.eq(flags & (flags - 1))]
-        # Fullness: the PEs' reports one cycle old, plus the pushes not in them yet.
-        room = Signal.like(self.room)
+        m.d.comb += lowest.eq(flags & -flags)
+        # Fullness: "some PE held >= fifo_depth - j items one cycle ago" (the OR over the PEs'
+        # reports, registered), selected by the pushes not in the reports yet.
+        full = Signal(HELD_FLAGS)
+        for j in range(HELD_FLAGS):
+            m.d.sync += full[j].eq(Cat(self.room[k][j] for k in range(n)).any())
         pushed, pushed_before = Signal(), Signal()
-        m.d.sync += [room.eq(self.room), pushed.eq(self.push), pushed_before.eq(pushed)]
-        recent = Signal(range(HELD_FLAGS))
-        m.d.comb += recent.eq(pushed + pushed_before)
+        m.d.sync += [pushed.eq(self.push), pushed_before.eq(pushed)]
         any_full = Signal()
-        with m.Switch(recent):
-            for j in range(HELD_FLAGS):
-                with m.Case(j):
-                    m.d.comb += any_full.eq(Cat(room[k][j] for k in range(n)).any())
-        m.d.comb += [self.push.eq(self.compute & flags.any() & ~any_full),
-                     self.stall.eq(self.compute & flags.any() & any_full)]
-        remains = Mux(self.push, rest, flags)
+        with m.Switch(Cat(pushed, pushed_before)):
+            for recent, j in ((0b00, 0), (0b01, 1), (0b10, 1), (0b11, 2)):
+                with m.Case(recent):
+                    m.d.comb += any_full.eq(full[j])
+        some = left != 0
+        m.d.comb += [self.push.eq(self.compute & some & ~any_full),
+                     self.stall.eq(self.compute & some & any_full)]
+        # Nothing remains after this cycle: the last flag is pushed, or there was none.
+        finished = Mux(self.push, left == 1, ~some)
         take = Signal()
-        m.d.comb += take.eq(self.compute & ~remains.any() & (buffered != 0))
-        m.d.comb += self.exhausted.eq(~flags.any() & (taken == slots))
+        m.d.comb += take.eq(self.compute & finished & (buffered != 0))
+        m.d.comb += self.exhausted.eq(~some & (taken == slots))
+
+        def advance(ptr):
+            return Mux(ptr == SLOT_BUFFER_DEPTH - 1, 0, ptr + 1)
 
         with m.If(~self.compute):
-            m.d.sync += [scan_next.eq(0), occupied.eq(0), buffered.eq(0), wr_ptr.eq(0),
-                         rd_ptr.eq(0), flags.eq(0), taken.eq(0), cur_slot.eq(0)]
+            m.d.sync += [occupied.eq(0), buffered.eq(0), wr_ptr.eq(0),
+                         rd_ptr.eq(0), cur_ptr.eq(0), flags.eq(0), left.eq(0), taken.eq(0),
+                         cur_slot.eq(0)]
         with m.Else():
-            m.d.sync += [scan_next.eq(scan_next + read), occupied.eq(occupied + read - take),
+            m.d.sync += [occupied.eq(occupied + read - take),
                          buffered.eq(buffered + read2 - take)]
             with m.If(read2):
-                m.d.sync += wr_ptr.eq((wr_ptr + 1) % SCAN_AHEAD)
+                m.d.sync += wr_ptr.eq(advance(wr_ptr))
             with m.If(take):
-                m.d.sync += [flags.eq(sb_rd.data.flags), current.eq(sb_rd.data.values),
-                             rd_ptr.eq((rd_ptr + 1) % SCAN_AHEAD),
+                m.d.sync += [flags.eq(sb_next.data.flags), left.eq(sb_next.data.count),
+                             cur_ptr.eq(rd_ptr), rd_ptr.eq(advance(rd_ptr)),
                              cur_slot.eq(taken), taken.eq(taken + 1)]
-            with m.Else():
-                m.d.sync += flags.eq(remains)
+            with m.Elif(self.push):
+                m.d.sync += [flags.eq(flags & (flags - 1)), left.eq(left - 1)]
 
         # Section: the winner register, then the broadcast register (BROADCAST_LATENCY = 2).
         index = Signal(max(1, shift))
         slot_w = Signal(slot_shape)
         value = Signal(signed(cfg.act_width))
         m.d.sync += [index.eq(winner), slot_w.eq(cur_slot),
-                     value.eq(_or_select([current[k] for k in range(n)], lowest, cfg.act_width))]
+                     value.eq(_or_select([sb_cur.data.values[k] for k in range(n)], lowest,
+                                         cfg.act_width))]
         column = Signal(column_bits(cfg))
         m.d.comb += column.eq(Cat(index[:shift], slot_w) if shift else slot_w)
         address = Signal(len(self.ptr_base) + 1)
         m.d.comb += address.eq(self.ptr_base + column)
-        m.d.comb += ctrl.pushed.eq(pushed)
+        m.submodules.pushed_copy = pushed_copy = ReplicaRegister(1)
+        m.d.comb += [pushed_copy.d.eq(self.push), ctrl.pushed.eq(pushed_copy.q)]
         m.d.sync += [
             ctrl.bcast.eq(pushed),
             ctrl.bcast_value.eq(value),

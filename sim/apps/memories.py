@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass
 
-from eie_hw.timing import SCAN_AHEAD
+from eie_hw.timing import SLOT_BUFFER_DEPTH
 
 __all__ = ["Memory", "memories"]
 
@@ -38,5 +38,5 @@ def memories(config):
         Memory("act", c.act_depth, c.act_width, 2),
         Memory("acc", c.act_depth, c.acc_width),
         Memory("queue", c.fifo_depth, c.act_width + 2 * c.ptr_width),
-        Memory("slots", SCAN_AHEAD, c.act_width),
+        Memory("slots", SLOT_BUFFER_DEPTH, c.act_width),
     )}
