@@ -9,6 +9,7 @@ from amaranth.utils import exact_log2
 from eie_hw.protocol import column_bits, control_layout, layer_layout
 from eie_hw.timing import (
     BROADCAST_LATENCY,
+    CONTROL_LATENCY,
     MEMORY_LATENCY,
     PE_REPORT_LATENCY,
     SCAN_AHEAD,
@@ -18,11 +19,16 @@ from eie_hw.timing import (
 from .checks import ConfigComponent
 from .lnzd import LNZD
 
-__all__ = ["HELD_FLAGS", "SlotScan"]
+__all__ = ["HELD_FLAGS", "UNREPORTED_PUSHES", "SlotScan"]
+
+#: Pushes that a PE's report of the items it holds, as the CCU sees it, does not count yet:
+#: the winner register, ``CONTROL_LATENCY`` cycles to the PE's copy of it, the PE's report
+#: register and its register here (``PE_REPORT_LATENCY``).
+UNREPORTED_PUSHES = 1 + CONTROL_LATENCY + PE_REPORT_LATENCY
 
 #: A PE reports ``held >= fifo_depth - j`` for ``j`` in ``0 … HELD_FLAGS - 1``: the CCU adds
-#: the pushes of the last two cycles, which the report does not hold yet.
-HELD_FLAGS = 3
+#: the pushes of the last ``UNREPORTED_PUSHES`` cycles, which the report does not hold yet.
+HELD_FLAGS = UNREPORTED_PUSHES + 1
 
 
 class SlotScan(ConfigComponent):
@@ -30,21 +36,23 @@ class SlotScan(ConfigComponent):
 
     * **Read ahead.** In every cycle with a free place in the slot buffer (``SCAN_AHEAD``
       places; a slot holds one from its read to the cycle it becomes current) and slots left,
-      slot ``scan_slot`` of every PE's source bank is read. Its registered data arrives
-      ``MEMORY_LATENCY`` cycles later and enters this unit's slot buffer: the values and their
-      non-zero flags, masked to the layer's ``n_in`` columns. A slot read in ``t`` can become
-      current from ``t + SCAN_LATENCY``.
+      slot ``scan_slot`` of every PE's source bank is read (by the PEs' copies of the address,
+      ``CONTROL_LATENCY`` later). Its registered data arrives ``MEMORY_LATENCY`` cycles after
+      that and enters this unit's slot buffer: the values and their non-zero flags, masked to
+      the layer's ``n_in`` columns. A slot read in ``t`` can become current from
+      ``t + SCAN_LATENCY``.
     * **LNZD and push.** ``F`` holds the current slot's PEs whose activation is non-zero and
       not yet broadcast. The lowest of them wins (the LNZD); it is pushed when no PE is
       full, and leaves ``F`` (``F & (F - 1)``). The PEs' ``room`` flags are registered here
-      once more (``PE_REPORT_LATENCY``): a PE is full when the items it held one cycle ago
-      plus the pushes of the last two cycles reach ``fifo_depth``, so the decision starts
-      from registers of this unit only. When nothing remains, the oldest buffered
+      once more (``PE_REPORT_LATENCY``): a PE is full when the items it reported plus the
+      pushes of the last ``UNREPORTED_PUSHES`` cycles reach ``fifo_depth``, so the decision
+      starts from registers of this unit only. When nothing remains, the oldest buffered
       slot becomes current (``F`` = its flags) in the next cycle.
     * **Broadcast.** The winner register (``ctrl.pushed``, the winner's value, selected from
       the current slot's values by the one-hot lowest flag, and its index) computes the global
-      column ``slot * n_pes + winner`` and pointer rows in the next cycle; the broadcast
-      register presents them to every PE ``BROADCAST_LATENCY`` cycles after the push.
+      column ``slot * n_pes + winner`` and pointer rows in the next cycle: the broadcast
+      register's next value, which each PE registers into its copy of the control, so that
+      every PE has them ``BROADCAST_LATENCY`` cycles after the push.
 
     Parameters
     ----------
@@ -59,7 +67,7 @@ class SlotScan(ConfigComponent):
     values : In(array of n_pes activations)
         Each PE's registered source-bank word (``PE.act_data``).
     room : In(array of n_pes × HELD_FLAGS)
-        Each PE's registered flags ``held >= fifo_depth - j`` for ``j`` = 0, 1, 2
+        Each PE's registered flags ``held >= fifo_depth - j`` for ``j`` in ``0 … HELD_FLAGS - 1``
         (``PE.held_flags``).
     ctrl : Out
         The scan's and the broadcast's fields of :func:`~eie_hw.protocol.control_layout`
@@ -92,9 +100,8 @@ class SlotScan(ConfigComponent):
         })
 
     def elaborate(self, platform):
-        assert (BROADCAST_LATENCY, MEMORY_LATENCY, SCAN_LATENCY, PE_REPORT_LATENCY) \
-            == (2, 2, 3, 1), \
-            "the stages below implement these"
+        assert (BROADCAST_LATENCY, MEMORY_LATENCY, SCAN_LATENCY, PE_REPORT_LATENCY,
+                CONTROL_LATENCY) == (2, 2, 4, 1, 1), "the stages below implement these"
         cfg = self._config
         n = cfg.n_pes
         shift = exact_log2(n)
@@ -111,14 +118,19 @@ class SlotScan(ConfigComponent):
         read = Signal()
         m.d.comb += [read.eq(self.compute & (scan_next < slots) & (occupied < SCAN_AHEAD)),
                      ctrl.scan_slot.eq(scan_next)]
-        read1, read2 = Signal(), Signal()
-        slot1, slot2 = Signal(slot_shape), Signal(slot_shape)
-        m.d.sync += [read1.eq(read), read2.eq(read1), slot1.eq(scan_next), slot2.eq(slot1)]
+        # A slot read decided in t: the PEs' copy of its address in t + 1, their registered
+        # data in t + 3 (``landed``), written to the slot buffer then.
+        reads = [Signal(name=f"read{i}") for i in range(1, SCAN_LATENCY)]
+        slots_read = [Signal(slot_shape, name=f"slot{i}") for i in range(1, SCAN_LATENCY)]
+        for i in range(SCAN_LATENCY - 1):
+            m.d.sync += [reads[i].eq(reads[i - 1] if i else read),
+                         slots_read[i].eq(slots_read[i - 1] if i else scan_next)]
+        landed, landed_slot = reads[-1], slots_read[-1]
 
         # The slot buffer: values and flags of the slots read ahead; columns at or past n_in
         # never count.
         remaining = Signal(len(self.n_in))
-        m.d.comb += remaining.eq(self.n_in - (slot2 << shift))
+        m.d.comb += remaining.eq(self.n_in - (landed_slot << shift))
         in_layer = Cat(remaining > k for k in range(n))
         nonzero = Cat(v != 0 for v in self.values)
         slot_layout = data.StructLayout({"flags": n,
@@ -129,7 +141,7 @@ class SlotScan(ConfigComponent):
         wr_ptr, rd_ptr = Signal(range(SCAN_AHEAD)), Signal(range(SCAN_AHEAD))
         buffered = Signal(range(SCAN_AHEAD + 1))
         m.d.comb += [sb_wr.addr.eq(wr_ptr), sb_wr.data.flags.eq(nonzero & in_layer),
-                     sb_wr.en.eq(read2), sb_rd.addr.eq(rd_ptr)]
+                     sb_wr.en.eq(landed), sb_rd.addr.eq(rd_ptr)]
         for k in range(n):
             m.d.comb += sb_wr.data.values[k].eq(self.values[k])
 
@@ -145,10 +157,13 @@ class SlotScan(ConfigComponent):
         m.d.comb += [lowest.eq(flags & -flags), rest.eq(flags & (flags - 1))]
         # Fullness: the PEs' reports one cycle old, plus the pushes not in them yet.
         room = Signal.like(self.room)
-        pushed, pushed_before = Signal(), Signal()
-        m.d.sync += [room.eq(self.room), pushed.eq(self.push), pushed_before.eq(pushed)]
+        pushes = [Signal(name=f"pushed{i}") for i in range(UNREPORTED_PUSHES)]
+        pushed = pushes[0]                   # the winner register's push
+        m.d.sync += room.eq(self.room)
+        for i in range(UNREPORTED_PUSHES):
+            m.d.sync += pushes[i].eq(pushes[i - 1] if i else self.push)
         recent = Signal(range(HELD_FLAGS))
-        m.d.comb += recent.eq(pushed + pushed_before)
+        m.d.comb += recent.eq(sum(pushes))
         any_full = Signal()
         with m.Switch(recent):
             for j in range(HELD_FLAGS):
@@ -166,8 +181,8 @@ class SlotScan(ConfigComponent):
                          rd_ptr.eq(0), flags.eq(0), taken.eq(0), cur_slot.eq(0)]
         with m.Else():
             m.d.sync += [scan_next.eq(scan_next + read), occupied.eq(occupied + read - take),
-                         buffered.eq(buffered + read2 - take)]
-            with m.If(read2):
+                         buffered.eq(buffered + landed - take)]
+            with m.If(landed):
                 m.d.sync += wr_ptr.eq((wr_ptr + 1) % SCAN_AHEAD)
             with m.If(take):
                 m.d.sync += [flags.eq(sb_rd.data.flags), current.eq(sb_rd.data.values),
@@ -176,7 +191,7 @@ class SlotScan(ConfigComponent):
             with m.Else():
                 m.d.sync += flags.eq(remains)
 
-        # Section: the winner register, then the broadcast register (BROADCAST_LATENCY = 2).
+        # Section: the winner register, then the broadcast register's next value.
         index = Signal(max(1, shift))
         slot_w = Signal(slot_shape)
         value = Signal(signed(cfg.act_width))
@@ -186,17 +201,20 @@ class SlotScan(ConfigComponent):
         m.d.comb += column.eq(Cat(index[:shift], slot_w) if shift else slot_w)
         address = Signal(len(self.ptr_base) + 1)
         m.d.comb += address.eq(self.ptr_base + column)
-        m.d.comb += ctrl.pushed.eq(pushed)
-        m.d.sync += [
+        # The broadcast register's next value: each PE registers it (its copy of the
+        # control), and this unit keeps its own copy of ``bcast`` for ``in_flight``.
+        m.d.comb += [
+            ctrl.pushed.eq(pushed),
             ctrl.bcast.eq(pushed),
             ctrl.bcast_value.eq(value),
             ctrl.bcast_even_row.eq((address + 1) >> 1),
             ctrl.bcast_odd_row.eq(address >> 1),
             ctrl.bcast_odd.eq(address[0]),
         ]
+        bcast = Signal()             # the broadcast register's push, as in every PE
         reported = Signal()          # the push the PEs' idle flags do not show yet
-        m.d.sync += reported.eq(ctrl.bcast)
-        m.d.comb += self.in_flight.eq(pushed | ctrl.bcast | reported)
+        m.d.sync += [bcast.eq(pushed), reported.eq(bcast)]
+        m.d.comb += self.in_flight.eq(pushed | bcast | reported)
         return m
 
 
