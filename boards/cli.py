@@ -224,6 +224,7 @@ def _check_run_options(args):
     misplaced = [(given, needs) for given, needs, ok in (
         ("--pes", "--board", args.pes is None or args.board),
         ("--engine", "--sim", args.engine is None or args.sim),
+        ("--uart", "--sim", not args.uart or args.sim),
         ("--uart", "--engine amaranth", not args.uart or args.engine == "amaranth"),
         ("--engine gates", "--board", args.engine != "gates" or args.board),
         ("--baud", "--port", args.baud is None or args.port))
@@ -270,11 +271,7 @@ def cmd_run(args):
         device = EIEDevice(transport, image.config, timeout=args.timeout)
         device.check_config()
         result = device.run_batch(image, batch)       # the image is loaded once
-        if args.sim:
-            engine = args.engine or "native"
-            print(f"simulated {transport.cycles:,} clock cycles of the link ({engine} engine, "
-                  f"UART {'off' if engine == 'amaranth' and not args.uart else 'on'}) in "
-                  f"{time.perf_counter() - start:.2f} s")
+        simulated = args.sim and _simulated(args, transport, time.perf_counter() - start)
     outputs, cycles, errors = result.outputs, result.cycles, result.errors
     np.set_printoptions(threshold=sys.maxsize, linewidth=100)
     if single:
@@ -288,4 +285,14 @@ def cmd_run(args):
     if args.output:
         np.save(args.output, outputs[0] if single else outputs)
         print(f"outputs written to {args.output}")
+    if simulated:
+        print(simulated)
     return 1 if errors.any() else 0
+
+
+def _simulated(args, transport, seconds):
+    """The line ``eie run --sim`` ends with: the simulated cycles, the engine, the time."""
+    engine = args.engine or "native"
+    uart = "off" if engine == "amaranth" and not args.uart else "on"
+    return (f"simulated {transport.cycles:,} clock cycles of the link ({engine} engine, "
+            f"UART {uart}) in {seconds:.2f} s")

@@ -10,6 +10,10 @@
 // of each bit (divisor / 2 after the falling edge, then every divisor cycles) and keeps a
 // byte whose stop bit is high. These are the bit-level models of the Amaranth simulation
 // transport (boards/transport.py), so both engines see the same line.
+//
+// A $fatal or $finish of the design (a cell model refusing its parameters, say) does not end
+// the process: Verilator prints its message, link_new returns null when it came during
+// initialisation and link_run returns -1 once it has come.
 
 #include <algorithm>
 #include <cstdint>
@@ -41,6 +45,7 @@ struct Link {
 
     explicit Link(int div) : context(new VerilatedContext), divisor(div) {
         context->threads(1);
+        context->fatalOnError(false);
         top.reset(new Veie_link(context.get(), "eie_link"));
         top->clk = 0;
         top->rst = 1;
@@ -112,6 +117,8 @@ struct Link {
         sample(top->tx);
     }
 
+    bool stopped() const { return context->gotFinish(); }
+
     bool quiet() const { return send_bit < 0 && to_device.empty() && recv_state == IDLE; }
 };
 
@@ -119,8 +126,16 @@ struct Link {
 
 extern "C" {
 
-// A new link at `divisor` clock cycles per bit (in reset until link_reset).
-void* link_new(int divisor) { return new Link(divisor); }
+// A new link at `divisor` clock cycles per bit (in reset until link_reset); null if the
+// design stopped ($fatal, $finish) during initialisation.
+void* link_new(int divisor) {
+    Link* s = new Link(divisor);
+    if (s->stopped()) {
+        delete s;
+        return nullptr;
+    }
+    return s;
+}
 
 void link_free(void* h) { delete static_cast<Link*>(h); }
 
@@ -148,16 +163,18 @@ void link_send(void* h, const uint8_t* data, int64_t n) {
 // Clock at most `budget` cycles; stop early once bytes have come from the device and the line
 // has been quiet (nothing being sent or received) for `quiet` cycles since. The bytes
 // received (at most `max_out`; the rest stay for the next call) go to `out`; their number is
-// returned.
+// returned, or -1 once the design has stopped ($fatal, $finish).
 int64_t link_run(void* h, uint64_t budget, uint64_t quiet, uint8_t* out, int64_t max_out) {
     Link& s = *static_cast<Link*>(h);
     uint64_t still = 0;
     for (uint64_t spent = 0; spent < budget; ++spent) {
+        if (s.stopped()) return -1;
         if (!s.from_device.empty() && still >= quiet) break;
         if (static_cast<int64_t>(s.from_device.size()) >= max_out) break;
         s.tick();
         still = s.quiet() ? still + 1 : 0;
     }
+    if (s.stopped()) return -1;
     int64_t n = std::min<int64_t>(max_out, static_cast<int64_t>(s.from_device.size()));
     std::copy(s.from_device.begin(), s.from_device.begin() + n, out);
     s.from_device.erase(s.from_device.begin(), s.from_device.begin() + n);

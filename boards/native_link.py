@@ -151,6 +151,10 @@ class NativeLinkTransport(Transport):
         self._divisor = divisor
         self._rate = cycles_per_second
         self._handle = self._lib.link_new(divisor)
+        if not self._handle:
+            raise RuntimeError(f"the simulation of {library.library} stopped as it started "
+                               "(a $fatal of the design or of a cell model; its message is on "
+                               "standard output)")
         self._buffer = np.zeros(1 << 16, dtype=np.uint8)
         self.seconds = 0.0
         self._lib.link_reset(self._handle, 4)
@@ -180,6 +184,10 @@ class NativeLinkTransport(Transport):
         n = self._lib.link_run(self._handle, budget, 20 * self._divisor,
                                self._buffer.ctypes.data, len(self._buffer))
         self.seconds += time.perf_counter() - start
+        if n < 0:
+            raise RuntimeError(f"the simulation stopped after {self.cycles} cycles (a $fatal "
+                               "of the design or of a cell model; its message is on standard "
+                               "output)")
         return self._buffer[:n].tobytes()
 
     def status(self):

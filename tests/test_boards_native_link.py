@@ -122,3 +122,45 @@ def test_cli_run_refuses_misplaced_options(tmp_path, capsys, rng, argv, message)
     assert main(["run", *argv, str(tmp_path / "net.eie"), "--input",
                  str(tmp_path / "x.npy")]) == 2
     assert message in capsys.readouterr().err
+
+
+_STOPPING_LINK = """module eie_link(input clk, input rst, input rx, output tx, output busy,
+                output done, output error, output bad_frame);
+  assign tx = 1'b1, busy = 1'b0, done = 1'b0, error = 1'b0, bad_frame = 1'b0;
+`ifdef AT_START
+  initial $fatal(1, "stopping at start");
+`else
+  reg [7:0] n = 0;
+  always @(posedge clk) begin
+    if (!rst) n <= n + 1;
+    if (n == 8'd20) $fatal(1, "stopping after 20 cycles");
+  end
+`endif
+endmodule
+"""
+
+
+@pytest.mark.parametrize("when", ["at start", "running"])
+def test_a_design_that_stops_raises(tmp_path, capfd, when):
+    """A $fatal of the Verilated design (as of a cell model refusing its parameters) raises
+    ``RuntimeError`` instead of ending the process, its message on standard output."""
+    from boards.native_link import NativeLinkTransport, link_library
+    from sim.verify.native.build import cache_dir
+
+    directory = cache_dir() / f"stopping-link-{when.replace(' ', '-')}"
+    directory.mkdir(parents=True, exist_ok=True)
+    source = directory / "eie_link.v"
+    source.write_text(_STOPPING_LINK)
+    define = ["-DAT_START"] if when == "at start" else []
+    library = link_library(directory, [source], fingerprint=_STOPPING_LINK + when,
+                           verilator_args=define, optimize=False)
+    if when == "at start":
+        with pytest.raises(RuntimeError, match="stopped as it started"):
+            NativeLinkTransport(library, divisor=4)
+    else:
+        transport = NativeLinkTransport(library, divisor=4)
+        with pytest.raises(RuntimeError, match=r"stopped after \d+ cycles"):
+            transport.read(1.0)
+        transport.close()
+    assert f"stopping {'at start' if when == 'at start' else 'after 20 cycles'}" in \
+        capfd.readouterr().out
