@@ -26,7 +26,7 @@ from amaranth.lib import data, enum, stream, wiring
 from amaranth.lib.wiring import In, Out
 from amaranth.utils import ceil_log2
 
-from .timing import INIT_LATENCY, WRITEBACK_LATENCY
+from .timing import CONTROL_LATENCY, INIT_LATENCY, WRITEBACK_LATENCY
 
 __all__ = ["Space", "ERROR_N_LAYERS", "ERROR_LAYER_TABLE", "ERROR_BITS", "START_COUNT_BITS",
            "STATUS_LAYOUT", "CYCLE_COUNTER_BITS", "COUNTED_ACTIONS", "Region", "memory_map",
@@ -154,14 +154,15 @@ def read_req_layout(config):
 
 @functools.cache
 def control_layout(config):
-    """What the CCU tells every PE each cycle (internal; not part of the host protocol)."""
+    """What the CCU tells every PE each cycle (internal; not part of the host protocol).
+    Each PE registers it before use (``CONTROL_LATENCY``)."""
     lay = layer_layout(config)
     return data.StructLayout({
         "init": 1,                       # bias loading: INIT, or WRITEBACK with a next layer
         "compute": 1,                    # COMPUTE phase
         "wb": 1,                         # WRITEBACK phase
         # row counter of INIT / WRITEBACK (it runs past the last row while pipelines drain)
-        "r": _bits(config.act_depth + max(INIT_LATENCY, WRITEBACK_LATENCY)),
+        "r": _bits(config.act_depth + CONTROL_LATENCY + max(INIT_LATENCY, WRITEBACK_LATENCY)),
         "rows": lay["rows"].shape,       # the running layer's ...
         "w_frac": lay["w_frac"].shape,
         "relu": 1,
@@ -172,11 +173,12 @@ def control_layout(config):
         # The slot scan (eie_hw/rtl/slot_scan.py): every source bank reads slot scan_slot in
         # every cycle of COMPUTE.
         "scan_slot": _bits(config.act_depth),
-        # The winner register: a push decided in the previous cycle (the queues count it).
+        # The winner register: a push decided in the previous cycle (the PEs count it).
         "pushed": 1,
-        # The broadcast register: column ``j`` and its value; every PE reads its pointers at
-        # pointer address ``a = ptr_base + j`` (even bank row ``(a + 1) // 2``, odd bank row
-        # ``a // 2``; ``odd`` is ``a % 2``).
+        # The broadcast register's next value (each PE's copy of it is the register): column
+        # ``j`` and its value; every PE reads its pointers at pointer address
+        # ``a = ptr_base + j`` (even bank row ``(a + 1) // 2``, odd bank row ``a // 2``;
+        # ``odd`` is ``a % 2``).
         "bcast": 1,
         "bcast_value": signed(config.act_width),
         "bcast_even_row": _bits(config.ptr_depth // 2 - 1),

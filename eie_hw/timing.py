@@ -5,7 +5,8 @@ read is registered in the fabric before any logic uses it: an address presented 
 gives data in a register in ``t + 2`` (``MEMORY_LATENCY``).
 """
 
-__all__ = ["ARITH_LATENCY", "BROADCAST_LATENCY", "INIT_LATENCY", "MEMORY_LATENCY",
+__all__ = ["ARITH_LATENCY", "BROADCAST_LATENCY", "CONTROL_LATENCY", "INIT_LATENCY",
+           "MEMORY_LATENCY",
            "PE_REPORT_LATENCY", "POINTER_LATENCY", "QUEUE_LATENCY", "SCAN_AHEAD", "SCAN_LATENCY",
            "SLOT_BUFFER_DEPTH", "WRITEBACK_LATENCY", "COUNTER_FAN_IN", "COUNTER_SLACK",
            "counter_latency", "init_cycles", "writeback_cycles"]
@@ -14,14 +15,24 @@ __all__ = ["ARITH_LATENCY", "BROADCAST_LATENCY", "INIT_LATENCY", "MEMORY_LATENCY
 #: synchronous read, then one register before any logic).
 MEMORY_LATENCY = 2
 
-#: Cycles from a slot read of the source banks (cycle ``t``) to the cycle its non-zero flags
-#: can become the CCU's current slot: the data is registered in ``t + 2`` and written to the
-#: slot buffer, which presents it from ``t + 3``.
-SCAN_LATENCY = MEMORY_LATENCY + 1
+#: Cycles from the CCU's control (``ctrl``: phase, row counter, layer fields, the slot
+#: scan's address) to the PE that acts on it: every PE registers its own copy of ``ctrl``
+#: before any of its logic uses it, so no control net fans out from the CCU to the logic of
+#: all PEs (a copy per PE, which synthesis must not merge: ``eie_hw/rtl/replica.py``). The
+#: broadcast fields are sent one cycle early, so that their copy in the PE *is* the broadcast
+#: register (``BROADCAST_LATENCY``); the winner register's ``pushed`` reaches the PE's
+#: count of held items ``CONTROL_LATENCY`` cycles late, which the CCU's fullness test adds.
+CONTROL_LATENCY = 1
+
+#: Cycles from a slot read decided by the CCU (cycle ``t``) to the cycle its non-zero flags
+#: can become the CCU's current slot: the PEs' copy of the address in ``t + 1``, the data
+#: registered in ``t + 3``, written to the slot buffer, which presents it from ``t + 4``.
+SCAN_LATENCY = CONTROL_LATENCY + MEMORY_LATENCY + 1
 
 #: Slots the scan reads ahead: a slot holds a place in the slot buffer from its read to the
-#: cycle it becomes current. Four places keep one all-zero slot per cycle flowing.
-SCAN_AHEAD = 4
+#: cycle it becomes current. ``SCAN_LATENCY + 1`` places keep one all-zero slot per cycle
+#: flowing.
+SCAN_AHEAD = SCAN_LATENCY + 1
 
 #: Entries of the CCU's slot buffer: the ``SCAN_AHEAD`` slots read ahead and the current
 #: slot, whose values stay in the buffer until the next slot becomes current (so that taking
@@ -29,8 +40,8 @@ SCAN_AHEAD = 4
 SLOT_BUFFER_DEPTH = SCAN_AHEAD + 1
 
 #: Cycles from the CCU's push decision (cycle ``t``) to the broadcast register that drives
-#: every PE's pointer-bank address (``t + 2``): ``t + 1`` registers the winner, ``t + 2`` its
-#: value, column and pointer rows.
+#: a PE's pointer-bank address (``t + 2``): ``t + 1`` registers the winner, ``t + 2`` its
+#: value, column and pointer rows, in each PE's copy of the broadcast register.
 BROADCAST_LATENCY = 2
 
 #: Cycles from the broadcast register (``u``) to the registered pointers ``p[j]``, ``p[j + 1]``
@@ -54,29 +65,33 @@ PE_REPORT_LATENCY = 1
 #: registered, accumulator read; t+4 multiply; t+5 add (with bypass); t+6 write.
 ARITH_LATENCY = 6
 
-#: Cycles from a bias read (row ``r`` in cycle ``r``) to its accumulator write:
-#: r+1 register the bias word; r+2 write ``acc[r] = bias << w_frac``.
+#: Cycles from a PE's bias read (row ``r`` in cycle ``r`` of the PE's copy of the row
+#: counter) to its accumulator write: r+1 register the bias word; r+2 write
+#: ``acc[r] = bias << w_frac``. The CCU's row ``r`` reaches the PE ``CONTROL_LATENCY`` later.
 INIT_LATENCY = 2
 
-#: Cycles from an accumulator read (row ``r`` in cycle ``r``) to its activation write:
-#: r+1 register the accumulator word; r+2 round and shift; r+3 saturate, ReLU, write.
+#: Cycles from a PE's accumulator read (row ``r`` in cycle ``r`` of the PE's copy of the row
+#: counter) to its activation write: r+1 register the accumulator word; r+2 round and shift;
+#: r+3 saturate, ReLU, write.
 WRITEBACK_LATENCY = 3
 
 
 def init_cycles(rows_per_pe):
-    """Length of the first layer's INIT phase: biases read one row per cycle."""
-    return rows_per_pe + INIT_LATENCY
+    """Length of the first layer's INIT phase: biases read one row per cycle, the last
+    written ``CONTROL_LATENCY + INIT_LATENCY`` cycles after the CCU's last row."""
+    return rows_per_pe + CONTROL_LATENCY + INIT_LATENCY
 
 
 def writeback_cycles(rows_per_pe, next_rows_per_pe=0):
     """Length of a layer's WRITEBACK phase. Its accumulators are read one row per cycle and
     written, rounded, saturated and ReLU'd, to the destination bank; in the same cycles the
     next layer's biases (``next_rows_per_pe`` rows, 0 for the last layer) initialise the
-    accumulators, so every layer but the first has no INIT phase of its own."""
+    accumulators, so every layer but the first has no INIT phase of its own. The PEs see
+    the CCU's rows ``CONTROL_LATENCY`` cycles late."""
     end = rows_per_pe + WRITEBACK_LATENCY
     if next_rows_per_pe:
         end = max(end, next_rows_per_pe + INIT_LATENCY)
-    return end
+    return end + CONTROL_LATENCY
 
 
 #: Inputs of one registered adder of the action counters' tree (eie_hw/rtl/counters.py).

@@ -8,6 +8,7 @@ import math
 import pytest
 
 from eie_hw.config import EIEConfig
+from eie_hw.timing import SCAN_AHEAD
 from sim.apps.area import area_report, load_area_table
 from sim.apps.cli import main
 from sim.apps.energy_table import EnergyTableError
@@ -22,8 +23,10 @@ def test_memory_and_pe_area_by_hand():
                         "register_file_um2_per_bit": 5.0}}
     report = area_report(config, table, transistors=40_000)
     c = config
-    # The slot buffer: four slots read ahead and the current one, one activation per PE each.
-    small = {"queue": c.fifo_depth * (c.act_width + 2 * c.ptr_width), "slots": 5 * c.act_width}
+    # The slot buffer: the SCAN_AHEAD slots read ahead and the current one, one activation
+    # per PE each.
+    small = {"queue": c.fifo_depth * (c.act_width + 2 * c.ptr_width),
+             "slots": (SCAN_AHEAD + 1) * c.act_width}
     large = {"spmat": c.spmat_depth * c.spmat_word_bits, "ptr": c.ptr_depth * c.ptr_width,
              "codebook": c.max_layers * c.codebook_size * c.weight_width,
              "bias": c.bias_depth * c.act_width, "act": 2 * c.act_depth * c.act_width,

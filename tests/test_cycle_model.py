@@ -43,9 +43,9 @@ def test_fast_equals_reference(rng, seed, n_pes, depth):
 
 
 def test_single_column_by_hand():
-    """One PE, one column of n entries: slot read in cycle 0, current from SCAN_LATENCY (3),
-    pushed in 4, the queue's head from 4 + QUEUE_LATENCY (9), entries in 9 … n + 8, last
-    accumulator write in n + 8 + ARITH_LATENCY; the PE is idle one cycle later and the CCU sees
+    """One PE, one column of n entries: slot read in cycle 0, current from SCAN_LATENCY (4),
+    pushed in 5, the queue's head from 5 + QUEUE_LATENCY (10), entries in 10 … n + 9, last
+    accumulator write in n + 9 + ARITH_LATENCY; the PE is idle one cycle later and the CCU sees
     it PE_REPORT_LATENCY cycles after that; COMPUTE ends with that cycle."""
     config = EIEConfig(n_pes=1)
     for n in (1, 5):
@@ -55,9 +55,10 @@ def test_single_column_by_hand():
         assert timing.compute == last_entry + ARITH_LATENCY + 1 + PE_REPORT_LATENCY + 1
         assert reference_layer_timing(config, np.array([[n]]), np.array([1]), 3).compute \
             == timing.compute
-        # INIT: 3 bias reads in cycles 0-2, the last accumulator write in 4.
-        # WRITEBACK: 3 accumulator reads in cycles 0-2, the last activation write in 5.
-        assert (timing.init, timing.writeback) == (5, 6)
+        # INIT: the CCU's rows 0-2 in cycles 0-2 reach the PE in 1-3 (CONTROL_LATENCY): 3
+        # bias reads in cycles 1-3, the last accumulator write in 5.
+        # WRITEBACK: 3 accumulator reads in cycles 1-3, the last activation write in 6.
+        assert (timing.init, timing.writeback) == (6, 7)
 
 
 def test_empty_column_is_dropped_at_the_pointers():
@@ -75,15 +76,16 @@ def test_empty_column_is_dropped_at_the_pointers():
 
 def test_writeback_loads_the_next_layers_biases():
     """Only the first layer has INIT; WRITEBACK lasts until both its activation writes
-    (``rows + 3``) and the next layer's bias writes (``next_rows + 2``) are done."""
+    (``rows + 3``) and the next layer's bias writes (``next_rows + 2``) are done, in the PEs,
+    which see the CCU's rows one cycle late (``+ 1``)."""
     config = EIEConfig(n_pes=1)
     args = (config, np.array([[1]]), np.array([1]), 3)
     assert layer_timing(*args, first=False).init == 0
-    assert layer_timing(*args, next_rows_per_pe=2).writeback == 6
-    assert layer_timing(*args, next_rows_per_pe=4).writeback == 6
-    assert layer_timing(*args, next_rows_per_pe=7).writeback == 9
+    assert layer_timing(*args, next_rows_per_pe=2).writeback == 7
+    assert layer_timing(*args, next_rows_per_pe=4).writeback == 7
+    assert layer_timing(*args, next_rows_per_pe=7).writeback == 10
     ref = reference_layer_timing(*args, first=False, next_rows_per_pe=7)
-    assert (ref.init, ref.writeback) == (0, 9)
+    assert (ref.init, ref.writeback) == (0, 10)
 
 
 def test_no_nonzero_input_scans_every_slot():
@@ -131,7 +133,8 @@ def test_job_timing_chains_layers(rng):
     assert job.total == sum(t.init + t.compute + t.writeback for t in job.layers)
     first, second = job.layers
     assert second.init == 0
-    assert first.writeback == max(4 + 3, 2 + 2)     # 16 rows on 4 PEs, then 8 rows
+    # 16 rows on 4 PEs, then 8 rows; the PEs see the CCU's rows one cycle late.
+    assert first.writeback == max(4 + 3, 2 + 2) + 1
 
 
 def test_word_reads_are_the_distinct_words_of_each_column(rng, seed):

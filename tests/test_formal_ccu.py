@@ -12,7 +12,7 @@ from amaranth.lib.wiring import In
 from eie_hw.protocol import START_COUNT_BITS, column_bits, layer_layout
 from eie_hw.rtl.ccu import CCU
 from eie_hw.rtl.slot_scan import HELD_FLAGS
-from eie_hw.timing import MEMORY_LATENCY
+from eie_hw.timing import CONTROL_LATENCY, MEMORY_LATENCY
 from sim.verify import formal
 from tests.formal_parts import open_design, part, small_config
 
@@ -28,10 +28,10 @@ def ccu_config(n_pes):
 
 
 #: Cycles checked from reset, per PE count. At 2 PEs a layer of four non-zero inputs finishes
-#: at step 15 (the cover); at 4 PEs the same depth holds layers of up to four broadcasts to
-#: their end and checks the broadcasts of longer ones. z3 needs 16 s for 15 steps at 2 PEs and
-#: 112 s for 19: deeper bounds do not fit the test suite.
-BMC_DEPTH = {2: 16, 4: 16}
+#: at step 17 (the cover); at 4 PEs 16 cycles hold the shortest layers to their end and check
+#: the broadcasts of longer ones. z3 needs 16 s for 15 steps at 2 PEs and 112 s
+#: for 19: deeper bounds do not fit the test suite.
+BMC_DEPTH = {2: 18, 4: 16}
 
 
 class CCUProperties(wiring.Component):
@@ -39,10 +39,11 @@ class CCUProperties(wiring.Component):
     while the CCU is idle, as :class:`~eie_hw.rtl.top.EIETop` allows), the PEs' held-item and
     idle flags (any stalls, any drain time) and the source-bank contents ``act`` (constant
     while a layer computes), which the harness returns for the slot the scan reads
-    ``MEMORY_LATENCY`` cycles later, as a PE's ``act_data`` does.
+    ``CONTROL_LATENCY + MEMORY_LATENCY`` cycles later, as a PE's ``act_data`` does.
 
     Asserted, for the running layer (``n_in`` and ``ptr_base`` as the scan sees them): every
-    broadcast's column ``c = a - ptr_base`` (``a`` from the broadcast register's rows) is
+    broadcast's column ``c = a - ptr_base`` (``a`` from the rows the CCU sends into the PEs'
+    broadcast registers) is
     below ``n_in``, its activation (PE ``c % n_pes``, slot ``c // n_pes``) is non-zero, the
     broadcast value is that activation, and ``c`` is above the layer's previous broadcast
     column (so no column twice); when the scan is exhausted and no push is on its way, every
@@ -79,15 +80,17 @@ class CCUProperties(wiring.Component):
                      ccu.room.eq(self.room), ccu.idle.eq(self.idle),
                      Assume(~self.table_wr_en | ~ccu.busy)]
 
-        # Section: the source banks: ``act`` constant in COMPUTE, read MEMORY_LATENCY late.
+        # Section: the source banks: ``act`` constant in COMPUTE, read by the PEs' copy of
+        # the slot address (CONTROL_LATENCY) and registered MEMORY_LATENCY after that.
         act = Array(self.act[c] for c in range(columns))
         before = Signal.like(self.act)
         m.d.sync += before.eq(self.act)
         with m.If(ctrl.compute):
             m.d.comb += Assume(self.act.as_value() == before.as_value())
-        slots = [Signal.like(ctrl.scan_slot, name=f"slot{i}") for i in range(MEMORY_LATENCY)]
+        delay = CONTROL_LATENCY + MEMORY_LATENCY
+        slots = [Signal.like(ctrl.scan_slot, name=f"slot{i}") for i in range(delay)]
         m.d.sync += slots[0].eq(ctrl.scan_slot)
-        for i in range(1, MEMORY_LATENCY):
+        for i in range(1, delay):
             m.d.sync += slots[i].eq(slots[i - 1])
         for k in range(n):
             m.d.comb += ccu.values[k].eq(act[slots[-1] * n + k])
@@ -129,7 +132,7 @@ def test_ccu_broadcasts(tmp_path, n_pes):
 
 def test_ccu_finishes_a_full_slot_set(tmp_path):
     """Not vacuous: a layer with every input non-zero finishes within the depth (cover, at
-    step 15)."""
+    step 17)."""
     result = formal.check(CCUProperties(ccu_config(2)), tmp_path, mode="cover",
                           depth=BMC_DEPTH[2], name="ccu_cover")
     print(f"covered in {result.seconds:.1f} s")

@@ -1,8 +1,8 @@
 """Formal: a PE's activation queue (eie_hw.rtl.queue) under the CCU's push decisions
 (eie_hw.rtl.slot_scan) never overflows or underflows, keeps its items in order, and the PE's
-held-item report counts exactly the queued items and those on their way — in the winner
-register, the broadcast register and the pointer stages (docs/microarchitecture.md,
-"Each PE" 1–3). Proved by k-induction for every input sequence."""
+held-item report counts exactly the queued items and those in its pointer stages; with the
+items in the winner register and the PE's broadcast register, they never exceed the queue's
+depth (docs/microarchitecture.md, "Each PE" 1–3). Proved by k-induction for every input sequence."""
 
 import pytest
 from amaranth import Array, Mux, Signal
@@ -10,7 +10,7 @@ from amaranth.hdl import Assert, Cover
 
 from eie_hw.rtl.queue import column_item_layout
 from eie_hw.rtl.slot_scan import HELD_FLAGS
-from eie_hw.timing import BROADCAST_LATENCY, POINTER_LATENCY
+from eie_hw.timing import BROADCAST_LATENCY, CONTROL_LATENCY, POINTER_LATENCY
 from sim.verify import formal
 from tests.formal_parts import part, small_config
 from tests.formal_pe import ScannedPE
@@ -47,14 +47,14 @@ class QueueProperties(ScannedPE):
     reference FIFO of ``fifo_depth`` items beside the PE's queue. Asserted in every cycle:
 
     * no overflow: the queue is written only while it holds fewer than ``fifo_depth`` items,
-      and the items in it and on their way (winner register, broadcast register, the two
-      pointer stages) never exceed ``fifo_depth``;
+      and the items in it and on their way (winner register, the PE's copy of the broadcast
+      register, the two pointer stages) never exceed ``fifo_depth``;
     * no underflow: the stream unit takes the head only from a non-empty queue;
     * order: the queue holds as many items as the reference, its head is the reference's
       oldest item, ``empty`` is ``count == 0``;
     * the report: from the second cycle on, the PE's flag ``j`` is set exactly when the
-      items in the queue, in the broadcast register and in the pointer stages number at
-      least ``fifo_depth - j``; the pointer unit's ``pending`` and output/drop are its two
+      items in the queue and in the pointer stages number at least ``fifo_depth - j`` (the
+      item in the PE's broadcast register counts from the next cycle); the pointer unit's ``pending`` and output/drop are its two
       stages.
 
     Auxiliary invariant for the induction (the queue's own registers): its write pointer is
@@ -75,11 +75,12 @@ class QueueProperties(ScannedPE):
         _, pointer = part(pe_fragment, "pointer")
         _, stream = part(pe_fragment, "stream")
 
-        # Section: the broadcast's way through the pointer stages (POINTER_LATENCY cycles).
-        assert (BROADCAST_LATENCY, POINTER_LATENCY) == (2, 2)
-        stage1, stage2 = Signal(), Signal()
-        m.d.sync += [stage1.eq(pe.ctrl.bcast), stage2.eq(stage1)]
-        held = queue.count + pe.ctrl.bcast + stage1 + stage2
+        # Section: the broadcast's way: the PE's copy of the broadcast register (the CCU
+        # sends its next value, CONTROL_LATENCY), then the pointer stages (POINTER_LATENCY).
+        assert (BROADCAST_LATENCY, POINTER_LATENCY, CONTROL_LATENCY) == (2, 2, 1)
+        bcast, stage1, stage2 = Signal(), Signal(), Signal()
+        m.d.sync += [bcast.eq(pe.ctrl.bcast), stage1.eq(bcast), stage2.eq(stage1)]
+        held = queue.count + bcast + stage1 + stage2
         pushing, popping = queue.input.valid, queue.pop & ~queue.empty
         m.d.comb += [
             Assert(pointer.pending == (stage1 | stage2)),
@@ -94,9 +95,12 @@ class QueueProperties(ScannedPE):
         # reads "at least 0 items" as false at fifo_depth 2; no push can use it.
         started = Signal()
         m.d.sync += started.eq(1)
+        # The PE counts an item from its copy of the winner register, in the cycle the item
+        # is in its copy of the broadcast register: its report shows it from the next cycle.
+        reported = queue.count + stage1 + stage2
         for j in range(HELD_FLAGS):
             with m.If(started):
-                m.d.comb += Assert(pe.held_flags[j] == (held >= depth - j))
+                m.d.comb += Assert(pe.held_flags[j] == (reported >= depth - j))
 
         # Section: the reference FIFO: ``ref[0]`` the oldest of ``ref_count`` items.
         layout = column_item_layout(cfg)

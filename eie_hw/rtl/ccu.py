@@ -14,7 +14,7 @@ from eie_hw.protocol import (
     control_layout,
     layer_layout,
 )
-from eie_hw.timing import INIT_LATENCY, WRITEBACK_LATENCY
+from eie_hw.timing import CONTROL_LATENCY, INIT_LATENCY, WRITEBACK_LATENCY
 
 from .checks import ConfigComponent
 from .slot_scan import HELD_FLAGS, SlotScan
@@ -166,11 +166,12 @@ class CCU(ConfigComponent):
         def stop(error):
             m.d.sync += [phase.eq(Phase.IDLE), self.done.eq(1), self.error.eq(error)]
 
-        init_end = entry.rows + (INIT_LATENCY - 1)
+        # The PEs act on the row counter CONTROL_LATENCY cycles late.
+        init_end = entry.rows + (CONTROL_LATENCY + INIT_LATENCY - 1)
         wb_last_write = Signal.like(r)       # last cycles of the write-back and bias pipelines
         next_last_init = Signal.like(r)
-        m.d.comb += [wb_last_write.eq(entry.rows + (WRITEBACK_LATENCY - 1)),
-                     next_last_init.eq(upcoming.rows + (INIT_LATENCY - 1))]
+        m.d.comb += [wb_last_write.eq(entry.rows + (CONTROL_LATENCY + WRITEBACK_LATENCY - 1)),
+                     next_last_init.eq(upcoming.rows + (CONTROL_LATENCY + INIT_LATENCY - 1))]
         wb_end = Mux(has_next & (next_last_init > wb_last_write), next_last_init, wb_last_write)
 
         with m.Switch(phase):

@@ -11,6 +11,7 @@ from .arith import ArithmeticUnit
 from .checks import ConfigComponent
 from .pointer import PointerReadUnit
 from .queue import ActivationQueue
+from .replica import ReplicaRegister
 from .slot_scan import HELD_FLAGS
 from .stream_unit import SparseStreamUnit
 
@@ -25,10 +26,15 @@ class PE(ConfigComponent):
     queue's head when it has finished the previous column and issues one entry per cycle
     into the arithmetic pipeline.
 
-    The PE counts the items it holds: pushed (``ctrl.pushed`` in the cycle after the push) and
-    neither dropped nor taken from the queue, and reports the count as registered flags
-    (``held_flags``); the CCU pushes only while every PE holds fewer than ``fifo_depth``, so
-    the queue never overflows.
+    Every unit acts on the PE's own registered copy of the CCU's ``ctrl``
+    (:class:`~.replica.ReplicaRegister`, ``CONTROL_LATENCY``): the CCU sends its control one
+    cycle ahead of the PE and the broadcast fields one cycle ahead of the broadcast register,
+    which is this copy.
+
+    The PE counts the items it holds: pushed (``ctrl.pushed`` in its copy
+    ``1 + CONTROL_LATENCY`` cycles after the push) and neither dropped nor taken from the
+    queue, and reports the count as registered flags (``held_flags``); the CCU pushes only
+    while every PE holds fewer than ``fifo_depth``, so the queue never overflows.
 
     Memories (separate instances, for macro replacement): ``pointer.ptr_even``,
     ``pointer.ptr_odd``, ``stream.spmat``, ``arith.codebook``, ``arith.acc``, ``act.act0``,
@@ -41,7 +47,8 @@ class PE(ConfigComponent):
     Ports
     -----
     ctrl : In(control_layout)
-        The CCU's control, including the slot scan's and the broadcast register's fields.
+        The CCU's control, including the slot scan's fields and the broadcast register's
+        next value; registered here before use.
     held_flags : Out(HELD_FLAGS)
         Registers: bit ``j`` is ``held >= fifo_depth - j``, the items held at the start of the
         cycle (the CCU adds the pushes these do not count yet).
@@ -80,8 +87,12 @@ class PE(ConfigComponent):
 
     def elaborate(self, platform):
         cfg = self._config
-        ctrl = self.ctrl
         m = Module()
+        # The PE's own copy of the CCU's control (CONTROL_LATENCY): nothing below reads
+        # ``self.ctrl`` itself.
+        m.submodules.control = control = ReplicaRegister(control_layout(cfg))
+        m.d.comb += control.d.eq(self.ctrl)
+        ctrl = control.q
         m.submodules.pointer = pointer = PointerReadUnit(cfg)
         m.submodules.queue = queue = ActivationQueue(cfg)
         m.submodules.stream = stream = SparseStreamUnit(cfg)
@@ -119,7 +130,8 @@ class PE(ConfigComponent):
             m.d.comb += [port.en.eq(wr_en & (wr.space == space)), port.addr.eq(wr.addr),
                          port.data.eq(wr.data)]
 
-        # Items held: pushed (seen one cycle later as ctrl.pushed) until dropped or taken.
+        # Items held: pushed (the winner register, in this PE's copy of the control
+        # ``1 + CONTROL_LATENCY`` cycles after the push) until dropped or taken.
         depth = cfg.fifo_depth
         held = Signal(range(depth + 1))
         held_next = Signal(range(depth + 1))

@@ -9,6 +9,7 @@ from amaranth.utils import exact_log2
 from eie_hw.protocol import column_bits, control_layout, layer_layout
 from eie_hw.timing import (
     BROADCAST_LATENCY,
+    CONTROL_LATENCY,
     MEMORY_LATENCY,
     PE_REPORT_LATENCY,
     SCAN_AHEAD,
@@ -20,11 +21,16 @@ from .checks import ConfigComponent
 from .lnzd import LNZD
 from .replica import ReplicaRegister
 
-__all__ = ["HELD_FLAGS", "SlotScan"]
+__all__ = ["HELD_FLAGS", "UNREPORTED_PUSHES", "SlotScan"]
+
+#: Pushes that a PE's report of the items it holds, as the CCU sees it, does not count yet:
+#: the winner register, ``CONTROL_LATENCY`` cycles to the PE's copy of it, the PE's report
+#: register and its register here (``PE_REPORT_LATENCY``).
+UNREPORTED_PUSHES = 1 + CONTROL_LATENCY + PE_REPORT_LATENCY
 
 #: A PE reports ``held >= fifo_depth - j`` for ``j`` in ``0 … HELD_FLAGS - 1``: the CCU adds
-#: the pushes of the last two cycles, which the report does not hold yet.
-HELD_FLAGS = 3
+#: the pushes of the last ``UNREPORTED_PUSHES`` cycles, which the report does not hold yet.
+HELD_FLAGS = UNREPORTED_PUSHES + 1
 
 
 class SlotScan(ConfigComponent):
@@ -32,8 +38,9 @@ class SlotScan(ConfigComponent):
 
     * **Read ahead.** In every cycle with a free place in the slot buffer (``SCAN_AHEAD``
       places; a slot holds one from its read to the cycle it becomes current) and slots left,
-      slot ``scan_slot`` of every PE's source bank is read. Its registered data arrives
-      ``MEMORY_LATENCY`` cycles later and enters this unit's slot buffer: the values, their
+      slot ``scan_slot`` of every PE's source bank is read (by the PEs' copies of the address,
+      ``CONTROL_LATENCY`` later). Its registered data arrives ``MEMORY_LATENCY`` cycles after
+      that and enters this unit's slot buffer: the values, their
       non-zero flags, masked to the layer's ``n_in`` columns, and the count of those flags.
       A slot read in ``t`` can become current from ``t + SCAN_LATENCY``. The buffer has
       ``SLOT_BUFFER_DEPTH`` entries: the current slot's values stay in it, so that taking
@@ -41,15 +48,16 @@ class SlotScan(ConfigComponent):
     * **LNZD and push.** ``F`` holds the current slot's PEs whose activation is non-zero and
       not yet broadcast, ``left`` their number. The lowest of them wins (the LNZD); it is
       pushed when no PE is full, and leaves ``F`` (``F & (F - 1)``, ``left - 1``). A PE is
-      full when the items it held one cycle ago plus the pushes of the last two cycles reach
-      ``fifo_depth``: the OR over the PEs of each ``room`` flag is registered here
+      full when the items it reported plus the pushes of the last ``UNREPORTED_PUSHES``
+      cycles reach ``fifo_depth``: the OR over the PEs of each ``room`` flag is registered here
       (``PE_REPORT_LATENCY``), and the pushes select one of those registers, so the decision
       starts from registers of this unit only. When nothing remains (``left`` is 0, or 1 and
       pushed), the oldest buffered slot becomes current (``F`` = its flags) in the next cycle.
     * **Broadcast.** The winner register (``ctrl.pushed``, the winner's value, selected from
       the current slot's values by the one-hot lowest flag, and its index) computes the global
-      column ``slot * n_pes + winner`` and pointer rows in the next cycle; the broadcast
-      register presents them to every PE ``BROADCAST_LATENCY`` cycles after the push.
+      column ``slot * n_pes + winner`` and pointer rows in the next cycle: the broadcast
+      register's next value, which each PE registers into its copy of the control, so that
+      every PE has them ``BROADCAST_LATENCY`` cycles after the push.
 
     Parameters
     ----------
@@ -64,7 +72,7 @@ class SlotScan(ConfigComponent):
     values : In(array of n_pes activations)
         Each PE's registered source-bank word (``PE.act_data``).
     room : In(array of n_pes × HELD_FLAGS)
-        Each PE's registered flags ``held >= fifo_depth - j`` for ``j`` = 0, 1, 2
+        Each PE's registered flags ``held >= fifo_depth - j`` for ``j`` in ``0 … HELD_FLAGS - 1``
         (``PE.held_flags``).
     ctrl : Out
         The scan's and the broadcast's fields of :func:`~eie_hw.protocol.control_layout`
@@ -97,9 +105,8 @@ class SlotScan(ConfigComponent):
         })
 
     def elaborate(self, platform):
-        assert (BROADCAST_LATENCY, MEMORY_LATENCY, SCAN_LATENCY, PE_REPORT_LATENCY) \
-            == (2, 2, 3, 1), \
-            "the stages below implement these"
+        assert (BROADCAST_LATENCY, MEMORY_LATENCY, SCAN_LATENCY, PE_REPORT_LATENCY,
+                CONTROL_LATENCY) == (2, 2, 4, 1, 1), "the stages below implement these"
         cfg = self._config
         n = cfg.n_pes
         shift = exact_log2(n)
@@ -122,14 +129,19 @@ class SlotScan(ConfigComponent):
         # is a copy (ReplicaRegister), so that the decision logic is not pulled towards them.
         m.submodules.scan_slot_copy = scan_slot_copy = ReplicaRegister(slot_shape)
         m.d.comb += [scan_slot_copy.d.eq(scan_next_d), ctrl.scan_slot.eq(scan_slot_copy.q)]
-        read1, read2 = Signal(), Signal()
-        slot1, slot2 = Signal(slot_shape), Signal(slot_shape)
-        m.d.sync += [read1.eq(read), read2.eq(read1), slot1.eq(scan_next), slot2.eq(slot1)]
+        # A slot read decided in t: the PEs' copy of its address in t + 1, their registered
+        # data in t + 3 (``landed``), written to the slot buffer then.
+        reads = [Signal(name=f"read{i}") for i in range(1, SCAN_LATENCY)]
+        slots_read = [Signal(slot_shape, name=f"slot{i}") for i in range(1, SCAN_LATENCY)]
+        for i in range(SCAN_LATENCY - 1):
+            m.d.sync += [reads[i].eq(reads[i - 1] if i else read),
+                         slots_read[i].eq(slots_read[i - 1] if i else scan_next)]
+        landed, landed_slot = reads[-1], slots_read[-1]
 
         # The slot buffer: values, non-zero flags and their count of the slots read ahead and
         # of the current slot; columns at or past n_in never count.
         remaining = Signal(len(self.n_in))
-        m.d.comb += remaining.eq(self.n_in - (slot2 << shift))
+        m.d.comb += remaining.eq(self.n_in - (landed_slot << shift))
         in_layer = Cat(remaining > k for k in range(n))
         nonzero = Cat(v != 0 for v in self.values)
         live = Signal(n)
@@ -145,7 +157,7 @@ class SlotScan(ConfigComponent):
                                    for name in ("wr_ptr", "rd_ptr", "cur_ptr"))
         buffered = Signal(range(SCAN_AHEAD + 1))
         m.d.comb += [sb_wr.addr.eq(wr_ptr), sb_wr.data.flags.eq(live),
-                     sb_wr.data.count.eq(sum(live)), sb_wr.en.eq(read2),
+                     sb_wr.data.count.eq(sum(live)), sb_wr.en.eq(landed),
                      sb_next.addr.eq(rd_ptr), sb_cur.addr.eq(cur_ptr)]
         for k in range(n):
             m.d.comb += sb_wr.data.values[k].eq(self.values[k])
@@ -165,13 +177,15 @@ class SlotScan(ConfigComponent):
         full = Signal(HELD_FLAGS)
         for j in range(HELD_FLAGS):
             m.d.sync += full[j].eq(Cat(self.room[k][j] for k in range(n)).any())
-        pushed, pushed_before = Signal(), Signal()
-        m.d.sync += [pushed.eq(self.push), pushed_before.eq(pushed)]
+        pushes = [Signal(name=f"pushed{i}") for i in range(UNREPORTED_PUSHES)]
+        pushed = pushes[0]                   # the winner register's push
+        for i in range(UNREPORTED_PUSHES):
+            m.d.sync += pushes[i].eq(pushes[i - 1] if i else self.push)
         any_full = Signal()
-        with m.Switch(Cat(pushed, pushed_before)):
-            for recent, j in ((0b00, 0), (0b01, 1), (0b10, 1), (0b11, 2)):
+        with m.Switch(Cat(*pushes)):
+            for recent in range(1 << UNREPORTED_PUSHES):
                 with m.Case(recent):
-                    m.d.comb += any_full.eq(full[j])
+                    m.d.comb += any_full.eq(full[bin(recent).count("1")])
         some = left != 0
         m.d.comb += [self.push.eq(self.compute & some & ~any_full),
                      self.stall.eq(self.compute & some & any_full)]
@@ -190,8 +204,8 @@ class SlotScan(ConfigComponent):
                          cur_slot.eq(0)]
         with m.Else():
             m.d.sync += [occupied.eq(occupied + read - take),
-                         buffered.eq(buffered + read2 - take)]
-            with m.If(read2):
+                         buffered.eq(buffered + landed - take)]
+            with m.If(landed):
                 m.d.sync += wr_ptr.eq(advance(wr_ptr))
             with m.If(take):
                 m.d.sync += [flags.eq(sb_next.data.flags), left.eq(sb_next.data.count),
@@ -200,7 +214,7 @@ class SlotScan(ConfigComponent):
             with m.Elif(self.push):
                 m.d.sync += [flags.eq(flags & (flags - 1)), left.eq(left - 1)]
 
-        # Section: the winner register, then the broadcast register (BROADCAST_LATENCY = 2).
+        # Section: the winner register, then the broadcast register's next value.
         index = Signal(max(1, shift))
         slot_w = Signal(slot_shape)
         value = Signal(signed(cfg.act_width))
@@ -211,18 +225,21 @@ class SlotScan(ConfigComponent):
         m.d.comb += column.eq(Cat(index[:shift], slot_w) if shift else slot_w)
         address = Signal(len(self.ptr_base) + 1)
         m.d.comb += address.eq(self.ptr_base + column)
+        # The broadcast register's next value: each PE registers it (its copy of the
+        # control), and this unit keeps its own copy of ``bcast`` for ``in_flight``.
         m.submodules.pushed_copy = pushed_copy = ReplicaRegister(1)
         m.d.comb += [pushed_copy.d.eq(self.push), ctrl.pushed.eq(pushed_copy.q)]
-        m.d.sync += [
+        m.d.comb += [
             ctrl.bcast.eq(pushed),
             ctrl.bcast_value.eq(value),
             ctrl.bcast_even_row.eq((address + 1) >> 1),
             ctrl.bcast_odd_row.eq(address >> 1),
             ctrl.bcast_odd.eq(address[0]),
         ]
+        bcast = Signal()             # the broadcast register's push, as in every PE
         reported = Signal()          # the push the PEs' idle flags do not show yet
-        m.d.sync += reported.eq(ctrl.bcast)
-        m.d.comb += self.in_flight.eq(pushed | ctrl.bcast | reported)
+        m.d.sync += [bcast.eq(pushed), reported.eq(bcast)]
+        m.d.comb += self.in_flight.eq(pushed | bcast | reported)
         return m
 
 
