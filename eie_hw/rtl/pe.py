@@ -121,9 +121,13 @@ class PE(ConfigComponent):
         ]
 
         # Host writes: registered, then one write port per memory, each enabled by its space.
+        # The word is the same for every PE: a ReplicaRegister keeps each PE's register its
+        # own, near the memories it writes (one merged register would drive all PEs).
         wr_en = Signal()
-        wr = Signal.like(self.wr)
-        m.d.sync += [wr_en.eq(self.wr_en), wr.eq(self.wr)]
+        m.submodules.wr_copy = wr_copy = ReplicaRegister(write_layout(cfg))
+        m.d.sync += wr_en.eq(self.wr_en)
+        m.d.comb += wr_copy.d.eq(self.wr)
+        wr = wr_copy.q
         for port, space in ((pointer.even_wr, Space.PTR_EVEN), (pointer.odd_wr, Space.PTR_ODD),
                             (stream.spmat_wr, Space.SPMAT), (arith.codebook_wr, Space.CODEBOOK),
                             (act.act_wr, Space.ACT), (act.bias_wr, Space.BIAS)):
