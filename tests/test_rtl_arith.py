@@ -8,7 +8,7 @@ from helpers import UNIT_CONFIG, simulate
 from eie_hw.fixedpoint import round_shift, saturate
 from eie_hw.rtl.activation import ActivationUnit
 from eie_hw.rtl.arith import ArithmeticUnit
-from eie_hw.timing import ARITH_LATENCY, MEMORY_LATENCY, WRITEBACK_LATENCY
+from eie_hw.timing import ARITH_LATENCY, INIT_LATENCY, MEMORY_LATENCY, WRITEBACK_LATENCY
 
 
 def random_columns(rng, config, n_columns, same_row):
@@ -116,14 +116,18 @@ def test_arithmetic_unit(seed, rng, same_row, gap_rate, big):
 @pytest.mark.parametrize("w_frac", [0, 1, 7, 15])
 @pytest.mark.parametrize("relu", [False, True])
 def test_writeback_arithmetic(seed, rng, w_frac, relu):
-    """WRITEBACK of the activation unit: y = relu?(sat(round_shift(acc, w_frac)))."""
+    """WRITEBACK of the activation unit: y = relu?(sat(round_shift(acc, w_frac))), where the
+    accumulator word holds ``acc`` plus the rounding term 2^(w_frac - 1), which INIT put in
+    it (test_init_adds_the_rounding_term)."""
     cfg = UNIT_CONFIG
     dut = ActivationUnit(cfg)
     rows = cfg.act_depth
+    rounding = (1 << w_frac) >> 1
     acc = np.concatenate([
-        [cfg.acc_min, cfg.acc_max, 0, -1, 1, (1 << w_frac) >> 1, -((1 << w_frac) >> 1)],
+        [cfg.acc_min, cfg.acc_max - rounding, 0, -1, 1, rounding, -rounding],
         rng.integers(-(1 << (w_frac + 17)), 1 << (w_frac + 17), size=rows - 7)])
     expected = saturate(round_shift(acc, w_frac), cfg.act_width)
+    words = acc + rounding
     if relu:
         expected = np.maximum(expected, 0)
     result = []
@@ -141,7 +145,7 @@ def test_writeback_arithmetic(seed, rng, w_frac, relu):
             if r < rows:
                 assert ctx.get(dut.acc_rd_addr) == r
             if 0 <= r - MEMORY_LATENCY < rows:
-                ctx.set(dut.acc_data, int(acc[r - MEMORY_LATENCY]))
+                ctx.set(dut.acc_data, int(words[r - MEMORY_LATENCY]))
             await ctx.tick()
         for _ in range(WRITEBACK_LATENCY):
             await ctx.tick()
@@ -151,6 +155,41 @@ def test_writeback_arithmetic(seed, rng, w_frac, relu):
 
     simulate(dut, testbench)
     np.testing.assert_array_equal(result, expected, err_msg=f"seed={seed} w_frac={w_frac}")
+
+
+@pytest.mark.parametrize("w_frac", [0, 1, 9, 15])
+def test_init_adds_the_rounding_term(seed, rng, w_frac):
+    """INIT writes acc[r] = (bias[base + r] << w_frac) + 2^(w_frac - 1) (0 for w_frac = 0):
+    the write-back's rounding term, so that round_shift needs no adder there."""
+    cfg = UNIT_CONFIG
+    dut = ActivationUnit(cfg)
+    rows, base = cfg.act_depth, int(rng.integers(0, cfg.bias_depth - cfg.act_depth + 1))
+    lo, hi = -(1 << (cfg.act_width - 1)), 1 << (cfg.act_width - 1)
+    bias = np.concatenate([[lo, hi - 1, 0, -1], rng.integers(lo, hi, size=cfg.bias_depth - 4)])
+    expected = {r: int(bias[base + r]) * 2 ** w_frac + (2 ** w_frac) // 2 for r in range(rows)}
+    written = {}
+
+    async def testbench(ctx):
+        for a, b in enumerate(bias):
+            ctx.set(dut.bias_wr.en, 1)
+            ctx.set(dut.bias_wr.addr, a)
+            ctx.set(dut.bias_wr.data, int(b))
+            await ctx.tick()
+        ctx.set(dut.bias_wr.en, 0)
+        ctx.set(dut.ctrl.init, 1)
+        ctx.set(dut.ctrl.init_rows, rows)
+        ctx.set(dut.ctrl.init_bias_base, base)
+        ctx.set(dut.ctrl.init_w_frac, w_frac)
+        for r in range(rows + INIT_LATENCY + 1):
+            ctx.set(dut.ctrl.r, r)
+            if ctx.get(dut.acc_wr_en):
+                row = ctx.get(dut.acc_wr_addr)
+                assert row not in written, f"seed={seed}: row {row} written twice"
+                written[row] = ctx.get(dut.acc_wr_data)
+            await ctx.tick()
+
+    simulate(dut, testbench)
+    assert written == expected, f"seed={seed} w_frac={w_frac} base={base}"
 
 
 @pytest.mark.parametrize("cls", [ArithmeticUnit, ActivationUnit])

@@ -13,17 +13,20 @@ from .write_port import WritePortSignature
 __all__ = ["ActivationUnit"]
 
 
-def _round_shift_saturate(m, acc, w_frac, relu, cfg):
-    """``relu?(saturate(round_shift(acc, w_frac)))`` (docs/arithmetic.md) in two cycles: the
-    rounded sum's ``act_width``-bit window at ``w_frac`` and whether the shifted value fits
-    are registered; saturation and ReLU pick the result from them. Only the window is
-    shifted (an ``act_width``-bit selector instead of a shifter of the whole accumulator), and
-    "fits" is "every bit from the window's top to the sign equals the sign"."""
+def _rounding(w_frac, width):
+    """The rounding term ``2 ** (w_frac - 1)`` (0 for ``w_frac = 0``)."""
+    return ((Const(1, 1) << w_frac) >> 1)[:width]
+
+
+def _shift_saturate(m, rounded, w_frac, relu, cfg):
+    """``relu?(saturate(rounded >> w_frac))`` in two cycles, where ``rounded`` is an
+    accumulator that already holds the rounding term (INIT adds it), so this is
+    ``relu?(saturate(round_shift(acc, w_frac)))`` of docs/arithmetic.md: the
+    ``act_width``-bit window at ``w_frac`` and whether the shifted value fits are registered;
+    saturation and ReLU pick the result from them. Only the window is shifted (an
+    ``act_width``-bit selector instead of a shifter of the whole accumulator), and "fits" is
+    "every bit from the window's top to the sign equals the sign"."""
     width = cfg.act_width
-    rounding = Signal(cfg.weight_width)
-    m.d.comb += rounding.eq((Const(1, 1) << w_frac) >> 1)
-    rounded = Signal(signed(cfg.acc_width + 1))
-    m.d.comb += rounded.eq(acc + rounding)
     sign = rounded[-1]
     same = Cat(rounded[i] == sign for i in range(len(rounded)))
     tops = [width - 1 + w for w in range(1 << len(w_frac))]
@@ -44,10 +47,12 @@ class ActivationUnit(ConfigComponent):
 
     * Bias initialisation (``ctrl.init``: INIT, or WRITEBACK with a next layer): in the cycle
       with row counter ``r < init_rows`` read ``bias[init_bias_base + r]``; register it the
-      next cycle; write ``acc[r] = bias << init_w_frac`` the cycle after (``INIT_LATENCY``).
+      next cycle; write ``acc[r] = (bias << init_w_frac) + 2 ** (init_w_frac - 1)`` the cycle
+      after (``INIT_LATENCY``): the write-back's rounding term, added here, where it is an OR
+      into the zero bits below the shifted bias, so that the write-back needs no adder.
     * WRITEBACK (``ctrl.wb``): in the cycle with ``r < rows`` read ``acc[r]``; the arithmetic
-      unit registers it (``acc_data``, two cycles later); round and shift by ``w_frac`` and
-      register; saturate, ReLU and write ``dest[r]`` in cycle ``r + WRITEBACK_LATENCY``
+      unit registers it (``acc_data``, two cycles later); shift by ``w_frac`` (the rounding
+      term is in the accumulator) and register; saturate, ReLU and write ``dest[r]`` in cycle ``r + WRITEBACK_LATENCY``
       (docs/arithmetic.md). The accumulator read of row ``r`` precedes the bias write of row
       ``r``, so both run in the same phase.
     * Reads: both banks read ``ctrl.scan_slot`` (the slot scan, in COMPUTE) or the host's
@@ -124,10 +129,11 @@ class ActivationUnit(ConfigComponent):
         m.d.sync += [init_v1.eq(init_rd), init_row1.eq(ctrl.r),
                      init_v2.eq(init_v1), init_row2.eq(init_row1), bias_q.eq(bias_rd.data)]
         m.d.comb += [self.acc_wr_en.eq(init_v2), self.acc_wr_addr.eq(init_row2),
-                     self.acc_wr_data.eq(bias_q << ctrl.init_w_frac)]
+                     self.acc_wr_data.eq((bias_q << ctrl.init_w_frac)
+                                         | _rounding(ctrl.init_w_frac, cfg.weight_width))]
 
-        # WRITEBACK: read in cycle r, registered (by the arithmetic unit) in r + 1, rounded and
-        # shifted in r + 2, saturated, ReLU'd and written in r + 3.
+        # WRITEBACK: read in cycle r, registered (by the arithmetic unit) in r + 1, shifted
+        # (already rounded) in r + 2, saturated, ReLU'd and written in r + 3.
         wb_rd = ctrl.wb & (ctrl.r < ctrl.rows)
         m.d.comb += self.acc_rd_addr.eq(ctrl.r)
         wb_v = [Signal(name=f"wb_v{i}") for i in (1, 2, 3)]
@@ -135,7 +141,7 @@ class ActivationUnit(ConfigComponent):
         m.d.sync += [wb_v[0].eq(wb_rd), wb_row[0].eq(ctrl.r)]
         for i in (1, 2):
             m.d.sync += [wb_v[i].eq(wb_v[i - 1]), wb_row[i].eq(wb_row[i - 1])]
-        result = _round_shift_saturate(m, self.acc_data, ctrl.w_frac, ctrl.relu, cfg)
+        result = _shift_saturate(m, self.acc_data, ctrl.w_frac, ctrl.relu, cfg)
         wb_d, row_d = wb_v[2], wb_row[2]
 
         # Bank ports: both banks read the scan's or the host's address in every cycle, and
