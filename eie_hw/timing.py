@@ -67,12 +67,13 @@ ARITH_LATENCY = 6
 
 #: Cycles from a PE's bias read (row ``r`` in cycle ``r`` of the PE's copy of the row
 #: counter) to its accumulator write: r+1 register the bias word; r+2 write
-#: ``acc[r] = bias << w_frac``. The CCU's row ``r`` reaches the PE ``CONTROL_LATENCY`` later.
+#: ``acc[r] = (bias << w_frac) + 2 ** (w_frac - 1)`` (with the write-back's rounding term).
+#: The CCU's row ``r`` reaches the PE ``CONTROL_LATENCY`` later.
 INIT_LATENCY = 2
 
 #: Cycles from a PE's accumulator read (row ``r`` in cycle ``r`` of the PE's copy of the row
-#: counter) to its activation write: r+1 register the accumulator word; r+2 round and shift;
-#: r+3 saturate, ReLU, write.
+#: counter) to its activation write: r+1 register the accumulator word; r+2 shift (the word
+#: holds the rounding term); r+3 saturate, ReLU, write.
 WRITEBACK_LATENCY = 3
 
 
