@@ -10,6 +10,7 @@ from .ccu import CCU
 from .checks import ConfigComponent
 from .counters import ActionCounters
 from .pe import PE
+from .replica import ReplicaRegister
 
 __all__ = ["EIETop"]
 
@@ -72,16 +73,23 @@ class EIETop(ConfigComponent):
             host.error.eq(ccu.error), host.cycles.eq(ccu.cycles),
             host.broadcasts.eq(ccu.broadcasts), host.stalls.eq(ccu.stalls),
         ]
-        m.d.sync += [wr_valid.eq(host.write.valid & host.write.ready), wr.eq(host.write.payload)]
+        accepted = host.write.valid & host.write.ready
+        m.d.sync += [wr_valid.eq(accepted), wr.eq(host.write.payload)]
+        # The CCU reads its own copy of the write registers (the START command and the layer
+        # table), so that its logic does not reach the copy that feeds all PEs.
+        m.submodules.ccu_wr_valid = ccu_wr_valid = ReplicaRegister(1)
+        m.submodules.ccu_wr = ccu_wr = ReplicaRegister(wr.shape())
+        m.d.comb += [ccu_wr_valid.d.eq(accepted), ccu_wr.d.eq(host.write.payload)]
+        ccu_word = ccu_wr.q
         count_max = (1 << START_COUNT_BITS) - 1
         m.d.comb += [
-            ccu.start.eq(start_pending),
+            ccu.start.eq(ccu_wr_valid.q & (ccu_word.space == Space.START)),
             # Counts that do not fit the CCU's input saturate (and are refused).
-            ccu.n_layers.eq(Mux(wr.data[START_COUNT_BITS:].any(), count_max,
-                                wr.data[:START_COUNT_BITS])),
-            ccu.table_wr_en.eq(wr_valid & (wr.space == Space.LAYER)),
-            ccu.table_wr_addr.eq(wr.addr),
-            ccu.table_wr_data.eq(wr.data),
+            ccu.n_layers.eq(Mux(ccu_word.data[START_COUNT_BITS:].any(), count_max,
+                                ccu_word.data[:START_COUNT_BITS])),
+            ccu.table_wr_en.eq(ccu_wr_valid.q & (ccu_word.space == Space.LAYER)),
+            ccu.table_wr_addr.eq(ccu_word.addr),
+            ccu.table_wr_data.eq(ccu_word.data),
         ]
         to_pe = wr_valid & (wr.space != Space.START) & (wr.space != Space.LAYER)
         for k, pe in enumerate(pes):
