@@ -54,8 +54,8 @@ class QueueProperties(ScannedPE):
       oldest item, ``empty`` is ``count == 0``;
     * the report: from the second cycle on, the PE's flag ``j`` is set exactly when the
       items in the queue and in the pointer stages number at least ``fifo_depth - j`` (the
-      item in the PE's broadcast register counts from the next cycle); the pointer unit's ``pending`` and output/drop are its two
-      stages.
+      item in the PE's broadcast register counts from the next cycle); the pointer unit's
+      ``pending`` and output/drop are its two stages.
 
     Auxiliary invariant for the induction (the queue's own registers): its write pointer is
     its read pointer plus its count.

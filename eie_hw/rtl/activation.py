@@ -52,9 +52,9 @@ class ActivationUnit(ConfigComponent):
       into the zero bits below the shifted bias, so that the write-back needs no adder.
     * WRITEBACK (``ctrl.wb``): in the cycle with ``r < rows`` read ``acc[r]``; the arithmetic
       unit registers it (``acc_data``, two cycles later); shift by ``w_frac`` (the rounding
-      term is in the accumulator) and register; saturate, ReLU and write ``dest[r]`` in cycle ``r + WRITEBACK_LATENCY``
-      (docs/arithmetic.md). The accumulator read of row ``r`` precedes the bias write of row
-      ``r``, so both run in the same phase.
+      term is in the accumulator) and register; saturate, ReLU and write ``dest[r]`` in cycle
+      ``r + WRITEBACK_LATENCY`` (docs/arithmetic.md). The accumulator read of row ``r``
+      precedes the bias write of row ``r``, so both run in the same phase.
     * Reads: both banks read ``ctrl.scan_slot`` (the slot scan, in COMPUTE) or the host's
       address in every cycle; each bank's data is registered, and ``act_data`` is the
       addressed bank's registered word ``MEMORY_LATENCY`` cycles after the address.
