@@ -40,11 +40,10 @@ class SlotScan(ConfigComponent):
       places; a slot holds one from its read to the cycle it becomes current) and slots left,
       slot ``scan_slot`` of every PE's source bank is read (by the PEs' copies of the address,
       ``CONTROL_LATENCY`` later). Its registered data arrives ``MEMORY_LATENCY`` cycles after
-      that and enters this unit's slot buffer: the values, their
-      non-zero flags, masked to the layer's ``n_in`` columns, and the count of those flags.
-      A slot read in ``t`` can become current from ``t + SCAN_LATENCY``. The buffer has
-      ``SLOT_BUFFER_DEPTH`` entries: the current slot's values stay in it, so that taking
-      a slot loads only its flags and their count.
+      that and enters this unit's slot buffer: the values, their non-zero flags, masked to the
+      layer's ``n_in`` columns, and the count of those flags. A slot read in ``t`` can become
+      current from ``t + SCAN_LATENCY``. The buffer has ``SLOT_BUFFER_DEPTH`` entries: the
+      current slot's values stay in it, so that taking a slot loads only its flags and count.
     * **LNZD and push.** ``F`` holds the current slot's PEs whose activation is non-zero and
       not yet broadcast, ``left`` their number. The lowest of them wins (the LNZD); it is
       pushed when no PE is full, and leaves ``F`` (``F & (F - 1)``, ``left - 1``). A PE is
