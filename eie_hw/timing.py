@@ -6,10 +6,10 @@ gives data in a register in ``t + 2`` (``MEMORY_LATENCY``).
 """
 
 __all__ = ["ARITH_LATENCY", "BROADCAST_LATENCY", "CONTROL_LATENCY", "INIT_LATENCY",
-           "MEMORY_LATENCY",
-           "PE_REPORT_LATENCY", "POINTER_LATENCY", "QUEUE_LATENCY", "SCAN_AHEAD", "SCAN_LATENCY",
-           "SLOT_BUFFER_DEPTH", "WRITEBACK_LATENCY", "COUNTER_FAN_IN", "COUNTER_SLACK",
-           "counter_latency", "init_cycles", "writeback_cycles"]
+           "MEMORY_LATENCY", "PE_REPORT_LATENCY", "POINTER_LATENCY", "QUEUE_LATENCY",
+           "SCAN_AHEAD", "SCAN_LATENCY", "SLOT_BUFFER_DEPTH", "WRITEBACK_LATENCY",
+           "COUNTER_FAN_IN", "COUNTER_SLACK", "counter_latency", "init_cycles",
+           "writeback_cycles"]
 
 #: Cycles from a block-RAM read address to its data in a fabric register (the memory's
 #: synchronous read, then one register before any logic).

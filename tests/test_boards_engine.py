@@ -19,7 +19,7 @@ from boards.host import DeviceError, EIEDevice
 from boards.transport import SimulationTransport
 from eie_hw.host.words import Write, encode_read, encode_write, load_transactions
 from eie_hw.image.network import encode_network
-from eie_hw.protocol import Space, pack_layer_entry
+from eie_hw.protocol import Space, pack, pack_layer_entry, read_req_layout, write_layout
 from sim.verify.configs import small_config
 from sim.verify.random_layers import random_layer
 
@@ -181,8 +181,6 @@ def test_start_errors_are_reported_in_status(link):
 def test_one_pe_link_refuses_a_word_for_pe_1():
     """With one PE the word's ``pe`` field is one bit wide; ``pe = 1`` names no PE, and the
     engine refuses it (ARGUMENT) for WRITE and READ, as the frame format does."""
-    from eie_hw.protocol import pack, read_req_layout, write_layout
-
     cfg = small_config(n_pes=1, fifo_depth=2, act_depth=16)
     fmt = FrameFormat(cfg)
     link = SimulationTransport(cfg)
