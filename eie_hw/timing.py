@@ -26,8 +26,9 @@ CONTROL_LATENCY = 1
 
 #: Cycles from a slot read decided by the CCU (cycle ``t``) to the cycle its non-zero flags
 #: can become the CCU's current slot: the PEs' copy of the address in ``t + 1``, the data
-#: registered in ``t + 3``, written to the slot buffer, which presents it from ``t + 4``.
-SCAN_LATENCY = CONTROL_LATENCY + MEMORY_LATENCY + 1
+#: registered in each PE in ``t + 3`` and at the CCU in ``t + 4`` (a register at both ends of
+#: the die crossing), written to the slot buffer, which presents it from ``t + 5``.
+SCAN_LATENCY = CONTROL_LATENCY + MEMORY_LATENCY + 2
 
 #: Slots the scan reads ahead: a slot holds a place in the slot buffer from its read to the
 #: cycle it becomes current. ``SCAN_LATENCY + 1`` places keep one all-zero slot per cycle

@@ -43,8 +43,8 @@ def test_fast_equals_reference(rng, seed, n_pes, depth):
 
 
 def test_single_column_by_hand():
-    """One PE, one column of n entries: slot read in cycle 0, current from SCAN_LATENCY (4),
-    pushed in 5, the queue's head from 5 + QUEUE_LATENCY (10), entries in 10 … n + 9, last
+    """One PE, one column of n entries: slot read in cycle 0, current from SCAN_LATENCY (5),
+    pushed in 6, the queue's head from 6 + QUEUE_LATENCY (11), entries in 11 … n + 10, last
     accumulator write in n + 9 + ARITH_LATENCY; the PE is idle one cycle later and the CCU sees
     it PE_REPORT_LATENCY cycles after that; COMPUTE ends with that cycle."""
     config = EIEConfig(n_pes=1)

@@ -40,8 +40,9 @@ class SlotScan(ConfigComponent):
       places; a slot holds one from its read to the cycle it becomes current) and slots left,
       slot ``scan_slot`` of every PE's source bank is read (by the PEs' copies of the address,
       ``CONTROL_LATENCY`` later). Its registered data arrives ``MEMORY_LATENCY`` cycles after
-      that and enters this unit's slot buffer: the values, their non-zero flags, masked to the
-      layer's ``n_in`` columns, and the count of those flags. A slot read in ``t`` can become
+      that, is registered once more here (the die crossing has a register at both ends), and
+      enters this unit's slot buffer: the values, their non-zero flags, masked to the layer's
+      ``n_in`` columns (a mask registered beside the values), and the count of those flags. A slot read in ``t`` can become
       current from ``t + SCAN_LATENCY``. The buffer has ``SLOT_BUFFER_DEPTH`` entries: the
       current slot's values stay in it, so that taking a slot loads only its flags and count.
     * **LNZD and push.** ``F`` holds the current slot's PEs whose activation is non-zero and
@@ -105,7 +106,7 @@ class SlotScan(ConfigComponent):
 
     def elaborate(self, platform):
         assert (BROADCAST_LATENCY, MEMORY_LATENCY, SCAN_LATENCY, PE_REPORT_LATENCY,
-                CONTROL_LATENCY) == (2, 2, 4, 1, 1), "the stages below implement these"
+                CONTROL_LATENCY) == (2, 2, 5, 1, 1), "the stages below implement these"
         cfg = self._config
         n = cfg.n_pes
         shift = exact_log2(n)
@@ -129,20 +130,30 @@ class SlotScan(ConfigComponent):
         m.submodules.scan_slot_copy = scan_slot_copy = ReplicaRegister(slot_shape)
         m.d.comb += [scan_slot_copy.d.eq(scan_next_d), ctrl.scan_slot.eq(scan_slot_copy.q)]
         # A slot read decided in t: the PEs' copy of its address in t + 1, their registered
-        # data in t + 3 (``landed``), written to the slot buffer then.
+        # data in t + 3, registered here in t + 4 (``landed``) and written to the slot buffer
+        # then.
         reads = [Signal(name=f"read{i}") for i in range(1, SCAN_LATENCY)]
         slots_read = [Signal(slot_shape, name=f"slot{i}") for i in range(1, SCAN_LATENCY)]
         for i in range(SCAN_LATENCY - 1):
             m.d.sync += [reads[i].eq(reads[i - 1] if i else read),
                          slots_read[i].eq(slots_read[i - 1] if i else scan_next)]
-        landed, landed_slot = reads[-1], slots_read[-1]
+        landed = reads[-1]
+
+        # The PEs' words cross the die into registers of this unit; beside them, the slot's
+        # in-layer mask (columns at or past n_in never count), computed from its number while
+        # the words are on their way.
+        arriving_slot = slots_read[-2]
+        remaining = Signal(len(self.n_in))
+        m.d.comb += remaining.eq(self.n_in - (arriving_slot << shift))
+        in_layer = Signal(n)
+        landed_values = Signal(data.ArrayLayout(signed(cfg.act_width), n))
+        m.d.sync += in_layer.eq(Cat(remaining > k for k in range(n)))
+        for k in range(n):
+            m.d.sync += landed_values[k].eq(self.values[k])
 
         # The slot buffer: values, non-zero flags and their count of the slots read ahead and
-        # of the current slot; columns at or past n_in never count.
-        remaining = Signal(len(self.n_in))
-        m.d.comb += remaining.eq(self.n_in - (landed_slot << shift))
-        in_layer = Cat(remaining > k for k in range(n))
-        nonzero = Cat(v != 0 for v in self.values)
+        # of the current slot.
+        nonzero = Cat(landed_values[k] != 0 for k in range(n))
         live = Signal(n)
         m.d.comb += live.eq(nonzero & in_layer)
         slot_layout = data.StructLayout({"flags": n, "count": range(n + 1),
@@ -158,8 +169,7 @@ class SlotScan(ConfigComponent):
         m.d.comb += [sb_wr.addr.eq(wr_ptr), sb_wr.data.flags.eq(live),
                      sb_wr.data.count.eq(sum(live)), sb_wr.en.eq(landed),
                      sb_next.addr.eq(rd_ptr), sb_cur.addr.eq(cur_ptr)]
-        for k in range(n):
-            m.d.comb += sb_wr.data.values[k].eq(self.values[k])
+        m.d.comb += sb_wr.data.values.eq(landed_values)
 
         # Section: LNZD and push. ``F`` is the current slot's remaining non-zero PEs and
         # ``left`` their count, so that the decisions below need no test of ``F`` itself.
