@@ -4,7 +4,7 @@
 import json
 from pathlib import Path
 
-__all__ = ["RESULTS_DIR", "result_path", "load_result"]
+__all__ = ["RESULTS_DIR", "result_path", "load_result", "clock_mhz"]
 
 #: Where the routed results live.
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
@@ -21,3 +21,13 @@ def load_result(board):
         return json.loads(result_path(board).read_text())
     except FileNotFoundError:
         return None
+
+
+def clock_mhz(result):
+    """The clock a result's bitstream runs at (MHz): the constraint it was routed for, if
+    nextpnr met it; ``None`` for a build that missed it (its bitstream is not to be trusted
+    at any stated clock) or has no timing. The routed Fmax above it is only the margin."""
+    if not result or "constraint_mhz" not in result or result.get("status") != \
+            "routed, constraint met":
+        return None
+    return float(result["constraint_mhz"])

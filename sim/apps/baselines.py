@@ -6,7 +6,8 @@ input as a dense matrix-vector product (``torch.mv``, torch's threads) and as a 
 (``scipy.sparse.csr_matrix @ x``, one thread: on this torch build ``torch.sparse_csr`` took
 over ten times longer than SciPy), float32, batch 1: warmed up, then the median of repeated
 runs, with the thread count stated. EIE's time is the cycle model's at the paper's 800 MHz
-and at the ECP5 build's routed Fmax and PE count (``boards/results/ulx3s-85f.json``). This machine's
+and on the ECP5 build (``boards/results/ulx3s-85f.json``: its PE count, at the clock its
+bitstream runs at, the constraint it met). This machine's
 energy is not measured unless RAPL counters are readable (they are not everywhere).
 """
 
@@ -73,14 +74,17 @@ def cpu_times(quantized, acts, threads=None):
 
 
 def board_build(board="ulx3s-85f"):
-    """``(n_pes, fifo_depth, fmax_mhz, status)`` of the board's checked-in build, or ``None``."""
-    from boards.results import load_result
+    """``(n_pes, fifo_depth, clock_mhz)`` of the board's checked-in build (the clock its
+    bitstream runs at, :func:`boards.results.clock_mhz`), or ``None`` without a build that
+    met its constraint."""
+    from boards.results import clock_mhz, load_result
     from eie_hw.config import EIEConfig
     result = load_result(board)
-    if not result or "fmax_mhz" not in result:
+    clock = clock_mhz(result)
+    if clock is None:
         return None
     config = EIEConfig.from_dict(result["config"])
-    return config.n_pes, config.fifo_depth, float(result["fmax_mhz"]), result.get("status", "")
+    return config.n_pes, config.fifo_depth, clock
 
 
 def rapl_readable():

@@ -233,16 +233,16 @@ def run_image_balance(args):
 
 def _baseline(layer, quantized, acts, row, board):
     """This CPU's times for the layer and EIE's at 800 MHz and on the board's build (its PE
-    count and queue depth, memories sized to hold the layer, at its routed Fmax)."""
+    count and queue depth, memories sized to hold the layer, at its bitstream's clock)."""
     from .baselines import cpu_times
     cpu = cpu_times(quantized, acts)
     result = {"cpu": cpu, "cpu_dense_us": cpu["dense_s"] * 1e6,
               "cpu_sparse_us": cpu["sparse_s"] * 1e6, "eie_us_800mhz": row["time_us_800mhz"]}
     if board:
-        n_pes, fifo, fmax_mhz, _ = board
+        n_pes, fifo, clock = board
         cycles = run_layer(layer, quantized, acts, n_pes, [fifo])[0]["cycles"]
-        result.update(eie_board_cycles=cycles, eie_us_board=cycles / fmax_mhz,
-                      board={"n_pes": n_pes, "fifo_depth": fifo, "fmax_mhz": fmax_mhz})
+        result.update(eie_board_cycles=cycles, eie_us_board=cycles / clock,
+                      board={"n_pes": n_pes, "fifo_depth": fifo, "clock_mhz": clock})
     return result
 
 

@@ -118,7 +118,9 @@ class EnergyModel:
             "row_adds": add(ceil_log2(c.act_depth) + 1),
             "multiplies": mult(c.weight_width, c.act_width),
             "adds": add(c.acc_width),
-            "writeback_rounds": add(c.acc_width + 1),
+            # The window select, fit test and saturation: priced as a compare of the bits
+            # above the window (the rounding term is in the accumulator since INIT).
+            "writeback_rounds": add(c.acc_width - c.act_width + 1),
             "acc_reads": read("acc"), "acc_writes": write("acc"),
             "bias_reads": read("bias"),
             "act_reads": read("act"), "act_writes": write("act"),

@@ -41,7 +41,8 @@ PE_ACTIONS = {
     "slot_writes": "slot-buffer writes (the registered slot word appended): one per slot",
     "slot_takes": "slot-buffer reads (the oldest slot becomes current): one per slot",
     "act_writes": "destination-activation writes at WRITEBACK: one per row",
-    "writeback_rounds": "round, shift, saturate and ReLU of one accumulator at WRITEBACK",
+    "writeback_rounds": "window select, fit test, saturate and ReLU of one accumulator at "
+                        "WRITEBACK",
     "queue_pushes": "activation-queue writes: one per broadcast column with entries in the PE",
     "queue_pops": "activation-queue reads (the head taken by the stream unit)",
     "dropped_columns": "broadcast columns without entries in the PE, dropped at the pointers",
