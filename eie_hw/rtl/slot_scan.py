@@ -6,7 +6,7 @@ from amaranth.lib.memory import Memory
 from amaranth.lib.wiring import In, Out
 from amaranth.utils import exact_log2
 
-from eie_hw.protocol import column_bits, control_layout, layer_layout
+from eie_hw.protocol import control_layout, layer_layout
 from eie_hw.timing import (
     BROADCAST_LATENCY,
     CONTROL_LATENCY,
@@ -42,9 +42,10 @@ class SlotScan(ConfigComponent):
       ``CONTROL_LATENCY`` later). Its registered data arrives ``MEMORY_LATENCY`` cycles after
       that, is registered once more here (the die crossing has a register at both ends), and
       enters this unit's slot buffer: the values, their non-zero flags, masked to the layer's
-      ``n_in`` columns (a mask registered beside the values), and the count of those flags. A slot read in ``t`` can become
-      current from ``t + SCAN_LATENCY``. The buffer has ``SLOT_BUFFER_DEPTH`` entries: the
-      current slot's values stay in it, so that taking a slot loads only its flags and count.
+      ``n_in`` columns (a mask registered beside the values), and the count of those flags.
+      A slot read in ``t`` can become current from ``t + SCAN_LATENCY``. The buffer has
+      ``SLOT_BUFFER_DEPTH`` entries: the current slot's values stay in it, so that taking a
+      slot loads only its flags and count.
     * **LNZD and push.** ``F`` holds the current slot's PEs whose activation is non-zero and
       not yet broadcast, ``left`` their number. The lowest of them wins (the LNZD); it is
       pushed when no PE is full, and leaves ``F`` (``F & (F - 1)``, ``left - 1``). A PE is
@@ -53,11 +54,13 @@ class SlotScan(ConfigComponent):
       (``PE_REPORT_LATENCY``), and the pushes select one of those registers, so the decision
       starts from registers of this unit only. When nothing remains (``left`` is 0, or 1 and
       pushed), the oldest buffered slot becomes current (``F`` = its flags) in the next cycle.
-    * **Broadcast.** The winner register (``ctrl.pushed``, the winner's value, selected from
-      the current slot's values by the one-hot lowest flag, and its index) computes the global
-      column ``slot * n_pes + winner`` and pointer rows in the next cycle: the broadcast
-      register's next value, which each PE registers into its copy of the control, so that
-      every PE has them ``BROADCAST_LATENCY`` cycles after the push.
+    * **Broadcast.** The winner register holds ``ctrl.pushed``, the winner's value (selected
+      from the current slot's values by the one-hot lowest flag) and the pointer rows of its
+      column ``slot * n_pes + winner`` (the current slot's first pointer address, registered
+      when the slot became current, plus the winner's index): the broadcast register's next
+      value, which each PE registers into its copy of the control, so that every PE has them
+      ``BROADCAST_LATENCY`` cycles after the push. No logic lies between the winner register
+      and the PEs' copies.
 
     Parameters
     ----------
@@ -175,8 +178,11 @@ class SlotScan(ConfigComponent):
         # ``left`` their count, so that the decisions below need no test of ``F`` itself.
         flags = Signal(n)
         left = Signal(range(n + 1))
-        cur_slot = Signal(slot_shape)
         taken = Signal(len(slots))
+        # The current slot's first pointer address, ``ptr_base + slot * n_pes``, and one more:
+        # the winner register then only adds the winner's index.
+        cur_base = Signal(len(self.ptr_base) + 1)
+        cur_base_1 = Signal.like(cur_base)
         m.d.comb += lnzd.flags.eq(flags)
         winner = lnzd.index[:shift] if shift else Const(0, 0)
         lowest = Signal(n)
@@ -210,7 +216,7 @@ class SlotScan(ConfigComponent):
         with m.If(~self.compute):
             m.d.sync += [occupied.eq(0), buffered.eq(0), wr_ptr.eq(0),
                          rd_ptr.eq(0), cur_ptr.eq(0), flags.eq(0), left.eq(0), taken.eq(0),
-                         cur_slot.eq(0)]
+                         cur_base.eq(0), cur_base_1.eq(0)]
         with m.Else():
             m.d.sync += [occupied.eq(occupied + read - take),
                          buffered.eq(buffered + landed - take)]
@@ -219,29 +225,29 @@ class SlotScan(ConfigComponent):
             with m.If(take):
                 m.d.sync += [flags.eq(sb_next.data.flags), left.eq(sb_next.data.count),
                              cur_ptr.eq(rd_ptr), rd_ptr.eq(advance(rd_ptr)),
-                             cur_slot.eq(taken), taken.eq(taken + 1)]
+                             cur_base.eq(self.ptr_base + (taken << shift)),
+                             cur_base_1.eq(self.ptr_base + (taken << shift) + 1),
+                             taken.eq(taken + 1)]
             with m.Elif(self.push):
                 m.d.sync += [flags.eq(flags & (flags - 1)), left.eq(left - 1)]
 
-        # Section: the winner register, then the broadcast register's next value.
-        index = Signal(max(1, shift))
-        slot_w = Signal(slot_shape)
+        # Section: the winner register: the winner's value and its column's pointer address
+        # ``a = ptr_base + slot * n_pes + winner`` as the pointer rows ``(a + 1) // 2`` and
+        # ``a // 2``; it is the broadcast register's next value, which each PE registers (its
+        # copy of the control), and this unit keeps its own copy of ``bcast`` for
+        # ``in_flight``.
         value = Signal(signed(cfg.act_width))
-        m.d.sync += [index.eq(winner), slot_w.eq(cur_slot),
-                     value.eq(_or_select([sb_cur.data.values[k] for k in range(n)], lowest,
-                                         cfg.act_width))]
-        column = Signal(column_bits(cfg))
-        m.d.comb += column.eq(Cat(index[:shift], slot_w) if shift else slot_w)
-        address = Signal(len(self.ptr_base) + 1)
-        m.d.comb += address.eq(self.ptr_base + column)
-        # The broadcast register's next value: each PE registers it (its copy of the
-        # control), and this unit keeps its own copy of ``bcast`` for ``in_flight``.
+        address = Signal.like(cur_base)
+        address_1 = Signal.like(cur_base)
+        m.d.sync += [value.eq(_or_select([sb_cur.data.values[k] for k in range(n)], lowest,
+                                         cfg.act_width)),
+                     address.eq(cur_base + winner), address_1.eq(cur_base_1 + winner)]
         m.submodules.pushed_copy = pushed_copy = ReplicaRegister(1)
         m.d.comb += [pushed_copy.d.eq(self.push), ctrl.pushed.eq(pushed_copy.q)]
         m.d.comb += [
             ctrl.bcast.eq(pushed),
             ctrl.bcast_value.eq(value),
-            ctrl.bcast_even_row.eq((address + 1) >> 1),
+            ctrl.bcast_even_row.eq(address_1 >> 1),
             ctrl.bcast_odd_row.eq(address >> 1),
             ctrl.bcast_odd.eq(address[0]),
         ]
