@@ -34,12 +34,16 @@ def add_parser(subparsers):
                    help="project directory (default: build/BOARD-NPE, relative)")
     p.add_argument("--json", type=cli_args.output_file, default=None,
                    help="write the report as JSON to this file")
-    p.add_argument("--dry-run", action="store_true",
-                   help="write the project without running the tools")
-    p.add_argument("--check", action="store_true",
-                   help="run no tool: exit 0 if the checked-in result (boards/results/BOARD.json) "
-                        "was built from the current RTL and board configuration, else 1 "
-                        "naming what changed")
+    mode = p.add_mutually_exclusive_group()
+    mode.add_argument("--dry-run", action="store_true",
+                      help="write the project without running the tools")
+    mode.add_argument("--check", action="store_true",
+                      help="run no tool: exit 0 if the checked-in result "
+                           "(boards/results/BOARD.json) was built from the current RTL and "
+                           "board configuration, else 1 naming what changed")
+    mode.add_argument("--units", action="store_true",
+                      help="synthesis only, without flattening: print one PE's and the "
+                           "link's cells per unit")
     p.set_defaults(func=cmd_build)
 
     p = subparsers.add_parser("run", help="run an .eie image on a board (or its simulation)")
@@ -165,6 +169,8 @@ def cmd_build(args):
     if args.check:
         return cmd_check(board, config, baud=args.baud, freq=freq)
     build_dir = str(args.build_dir or f"build/{board.name}-{config.n_pes}pe")
+    if args.units:
+        return cmd_units(board, config, Path(build_dir) / "units", baud=args.baud, freq=freq)
     report = {"board": board.name, "n_pes": config.n_pes, "config": config.to_dict(),
               "clock_mhz": board.clock_hz(freq) / 1e6, "baud": args.baud,
               "memory_bits_per_pe": memory_summary(config), "build_dir": build_dir,
@@ -202,6 +208,21 @@ def cmd_build(args):
     report.update(_timing(report), build_seconds=round(time.monotonic() - t0, 1))
     print(format_report(report))
     _write_json(args.json, report)
+    return 0
+
+
+def cmd_units(board, config, directory, *, baud, freq):
+    """``eie build --units``: the cells of one PE's units and of the link's (Yosys only)."""
+    from .units import format_units, synthesize_units, unit_table
+
+    family = board.make_platform().family.lower()
+    print(f"synthesizing the {board.name} link ({config.n_pes} PEs) without flattening in "
+          f"{directory} …", flush=True)
+    t0 = time.monotonic()
+    modules = synthesize_units(board, config, directory, baud=baud, freq=freq)
+    print(format_units(unit_table(modules, family), family, n_pes=config.n_pes,
+                       synth_opts=board.synth_opts))
+    print(f"({time.monotonic() - t0:.0f} s; Yosys' statistics in {directory}/units.json)")
     return 0
 
 

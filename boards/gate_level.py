@@ -40,8 +40,8 @@ from sim.verify.native.verilated import NativeBuildError
 from .link import EIELink
 from .native_link import DEFAULT_DIVISOR, TOP, link_fingerprint, link_library
 
-__all__ = ["FAMILIES", "synthesis_script", "family_models", "cell_models", "synthesize",
-           "synthesize_rtlil", "verilator_args", "build_gates", "netlist_stats"]
+__all__ = ["FAMILIES", "board_family", "synthesis_script", "family_models", "cell_models",
+           "synthesize", "synthesize_rtlil", "verilator_args", "build_gates", "netlist_stats"]
 
 _CELLS = Path(__file__).with_name("cells")
 #: Per family: the synthesis command, the cell models in Yosys' share folder, the project's.
@@ -52,7 +52,8 @@ FAMILIES = {
 }
 
 
-def _family(board):
+def board_family(board):
+    """``board``'s FPGA family (a key of :data:`FAMILIES`); ``ValueError`` if it has no flow."""
     family = board.make_platform().family.lower()
     if family not in FAMILIES:
         raise ValueError(f"no gate-level simulation of board {board.name} ({family}): no flow "
@@ -68,7 +69,7 @@ def _script(family, synth_opts, top, source):
 
 def synthesis_script(board):
     """The Yosys commands that turn ``link.il`` into ``netlist.v`` for ``board``."""
-    return _script(_family(board), board.synth_opts, TOP, "link.il")
+    return _script(board_family(board), board.synth_opts, TOP, "link.il")
 
 
 def _yosys_share():
@@ -89,7 +90,7 @@ def family_models(family):
 
 def cell_models(board):
     """The Verilog simulation models of ``board``'s family's cells."""
-    return family_models(_family(board))
+    return family_models(board_family(board))
 
 
 def verilator_args(models):
@@ -123,7 +124,8 @@ def synthesize(board, config, directory, *, divisor=DEFAULT_DIVISOR):
     :func:`synthesis_script`; its path. ``directory/stat.txt`` keeps Yosys' cell count.
     Raises :class:`~sim.verify.native.verilated.NativeBuildError` if Yosys fails."""
     return synthesize_rtlil(rtlil.convert(EIELink(config, divisor=divisor), name=TOP),
-                            _family(board), directory, top=TOP, synth_opts=board.synth_opts)
+                            board_family(board), directory, top=TOP,
+                            synth_opts=board.synth_opts)
 
 
 def _yosys_version():
@@ -139,7 +141,7 @@ def build_gates(board, config=None, *, divisor=DEFAULT_DIVISOR, log=print):
     The Verilator build is unoptimised (a netlist of thousands of cell instances compiles
     several times faster so, and a gate-level run is short)."""
     config = config or board.config()
-    family = _family(board)
+    family = board_family(board)
     start = time.perf_counter()
     directory = cache_dir() / f"gates-{board.name}-{config_hash(config)}-d{divisor}"
     models = cell_models(board)
