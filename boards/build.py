@@ -48,13 +48,15 @@ def missing_tools(board):
     return [env[v] for v in needed if shutil.which(env[v], path=env["PATH"]) is None]
 
 
-def prepare(board, config, *, baud=115200, freq=None):
-    """``(platform, top, overrides)`` of a build."""
+def prepare(board, config, *, baud=115200, freq=None, seed=None):
+    """``(platform, top, overrides)`` of a build; ``seed`` is nextpnr's placement seed (its
+    own default if ``None``)."""
     platform = board.make_platform()
     top = BoardTop(config, baud=baud, freq=freq or board.freq)
+    seed_opt = f" --seed {seed}" if seed is not None else ""
     # Debug Verilog is a second Yosys run over the whole design: not needed for a build.
-    overrides = {"nextpnr_opts": f"--report {NAME}.report.json {board.nextpnr_opts}".strip(),
-                 "debug_verilog": False}
+    overrides = {"nextpnr_opts": f"--report {NAME}.report.json {board.nextpnr_opts}".strip()
+                 + seed_opt, "debug_verilog": False}
     if board.synth_opts:
         overrides["synth_opts"] = board.synth_opts
     return platform, top, overrides
@@ -66,13 +68,13 @@ def build_params(board, config, *, baud=115200, freq=None):
             "clock_hz": board.clock_hz(freq), "baud": baud}
 
 
-def write_project(board, config, build_dir, *, baud=115200, freq=None):
+def write_project(board, config, build_dir, *, baud=115200, freq=None, seed=None):
     """Write the build project to ``build_dir`` (a relative path is best: YoWASP maps ``/tmp``
     privately). Returns ``(root, script, fingerprint)``: the project directory, the name of
     its build script and :func:`boards.fingerprint.fingerprint` of the project."""
     from .fingerprint import fingerprint
 
-    platform, top, overrides = prepare(board, config, baud=baud, freq=freq)
+    platform, top, overrides = prepare(board, config, baud=baud, freq=freq, seed=seed)
     plan = platform.build(top, name=NAME, build_dir=str(build_dir), do_build=False, **overrides)
     digest = fingerprint(plan, build_params(board, config, baud=baud, freq=freq))
     return Path(plan.extract(str(build_dir))), f"{plan.script}.sh", digest

@@ -30,6 +30,9 @@ def add_parser(subparsers):
     p.add_argument("--baud", type=cli_args.positive_int, default=DEFAULT_BAUD)
     p.add_argument("--freq", type=cli_args.positive_float, default=None,
                    help="clock in MHz through a PLL (ECP5 only; default: the board's)")
+    p.add_argument("--seed", type=cli_args.positive_int, default=None,
+                   help="nextpnr's placement seed (default: nextpnr's; a result built with "
+                        "another seed than the board's does not pass --check)")
     p.add_argument("--build-dir", type=cli_args.output_dir, default=None,
                    help="project directory (default: build/BOARD-NPE, relative)")
     p.add_argument("--json", type=cli_args.output_file, default=None,
@@ -187,7 +190,8 @@ def cmd_build(args):
         routed.unlink(missing_ok=True)
     t0 = time.monotonic()
     root, script, report["fingerprint"] = write_project(board, config, build_dir,
-                                                        baud=args.baud, freq=freq)
+                                                        baud=args.baud, freq=freq,
+                                                        seed=args.seed)
     if args.dry_run:
         print(f"{format_report(report)}\nproject written to {build_dir} (--dry-run)")
         _write_json(args.json, report)
@@ -232,6 +236,7 @@ def _build_command(args, build_dir):
     words += [f"--pes {args.pes}"] if args.pes else []
     words += [f"--freq {args.freq:g}"] if args.freq else []
     words += [f"--baud {args.baud}"] if args.baud != DEFAULT_BAUD else []
+    words += [f"--seed {args.seed}"] if args.seed is not None else []
     words += [f"--build-dir {build_dir}"] + ([f"--json {args.json}"] if args.json else [])
     return " ".join(words)
 

@@ -64,3 +64,19 @@ def test_check_fails_without_a_fingerprint_or_a_result(results, capsys):
     (results / "icebreaker.json").write_text(json.dumps({"board": "icebreaker", "n_pes": 1}))
     assert main(["build", "--board", "icebreaker", "--pes", "1", "--check"]) == 1
     assert "it records no fingerprint" in capsys.readouterr().out
+
+
+def test_a_placement_seed_is_part_of_the_flow(tmp_path):
+    """``eie build --seed N`` passes ``--seed N`` to nextpnr; the build's fingerprint then
+    differs from the board's default flow in ``flow`` only, so ``--check`` of the default
+    build cannot pass for it."""
+    from boards.build import write_project
+
+    board = get_board("icebreaker")
+    config = board.config(1)
+    root, script, digest = write_project(board, config, tmp_path / "p", seed=7)
+    assert "--seed 7" in (root / script).read_text()
+    default = design_fingerprint(board, config, baud=115200)
+    assert differences(default, digest) == ["flow"]
+    _, _, unseeded = write_project(board, config, tmp_path / "q")
+    assert differences(default, unseeded) == []
