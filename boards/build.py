@@ -28,6 +28,9 @@ TOOL_ENV = {
 
 NAME = "top"
 
+#: A ``--seed N`` option of nextpnr.
+_SEED = re.compile(r"--seed\s+\S+")
+
 
 def tool_env():
     """The environment for a build: YoWASP tools (from this Python's ``bin`` first)."""
@@ -49,14 +52,17 @@ def missing_tools(board):
 
 
 def prepare(board, config, *, baud=115200, freq=None, seed=None):
-    """``(platform, top, overrides)`` of a build; ``seed`` is nextpnr's placement seed (its
-    own default if ``None``)."""
+    """``(platform, top, overrides)`` of a build; ``seed`` is nextpnr's placement seed (the
+    board's, from its ``nextpnr_opts``, if ``None``; else it replaces the board's)."""
     platform = board.make_platform()
     top = BoardTop(config, baud=baud, freq=freq or board.freq)
-    seed_opt = f" --seed {seed}" if seed is not None else ""
+    options = board.nextpnr_opts
+    if seed is not None:
+        options = _SEED.sub("", options) + f" --seed {seed}"
+    options = " ".join(options.split())
     # Debug Verilog is a second Yosys run over the whole design: not needed for a build.
-    overrides = {"nextpnr_opts": f"--report {NAME}.report.json {board.nextpnr_opts}".strip()
-                 + seed_opt, "debug_verilog": False}
+    overrides = {"nextpnr_opts": f"--report {NAME}.report.json {options}".strip(),
+                 "debug_verilog": False}
     if board.synth_opts:
         overrides["synth_opts"] = board.synth_opts
     return platform, top, overrides

@@ -80,3 +80,19 @@ def test_a_placement_seed_is_part_of_the_flow(tmp_path):
     assert differences(default, digest) == ["flow"]
     _, _, unseeded = write_project(board, config, tmp_path / "q")
     assert differences(default, unseeded) == []
+
+
+def test_a_placement_seed_replaces_the_boards(tmp_path):
+    """A board whose flow names a seed: ``--seed N`` replaces it (nextpnr refuses two), and
+    the board's own seed given again is the board's flow."""
+    from boards.build import write_project
+
+    board = get_board("ulx3s-85f")
+    assert "--seed" in board.nextpnr_opts
+    config = board.config(1)
+    root, script, _ = write_project(board, config, tmp_path / "p", seed=7)
+    text = (root / script).read_text()
+    assert text.count("--seed") == 1 and "--seed 7" in text
+    own = board.nextpnr_opts.split("--seed")[1].split()[0]
+    _, _, digest = write_project(board, config, tmp_path / "q", seed=int(own))
+    assert differences(design_fingerprint(board, config, baud=115200), digest) == []
