@@ -14,6 +14,7 @@ from eie_hw.fixedpoint import as_act_fixed
 from eie_hw.image.network import describe_capacity
 
 from .boards import BOARDS, get_board
+from .results import MET, MISSED
 
 __all__ = ["add_parser", "cmd_build", "cmd_run", "format_report"]
 
@@ -158,7 +159,7 @@ def _timing(report):
     constraint = max(c["constraint"] for c in clocks.values())
     met = all(c["achieved"] >= c["constraint"] for c in clocks.values())
     return {"fmax_mhz": round(achieved, 2), "constraint_mhz": round(constraint, 2),
-            "status": "routed, constraint met" if met else "routed, constraint missed"}
+            "status": MET if met else MISSED}
 
 
 def cmd_build(args):

@@ -41,7 +41,8 @@ from .link import EIELink
 from .native_link import DEFAULT_DIVISOR, TOP, link_fingerprint, link_library
 
 __all__ = ["FAMILIES", "board_family", "synthesis_script", "family_models", "cell_models",
-           "synthesize", "synthesize_rtlil", "verilator_args", "build_gates", "netlist_stats"]
+           "synthesize", "synthesize_rtlil", "run_yosys", "verilator_args", "build_gates",
+           "netlist_stats"]
 
 _CELLS = Path(__file__).with_name("cells")
 #: Per family: the synthesis command, the cell models in Yosys' share folder, the project's.
@@ -108,15 +109,20 @@ def synthesize_rtlil(text, family, directory, *, top, synth_opts=""):
     directory.mkdir(parents=True, exist_ok=True)
     source = "link.il" if top == TOP else "design.il"
     (directory / source).write_text(text)
-    log = directory / "yosys.log"
-    with open(log, "w") as out:
-        done = subprocess.run([*yosys_command(), "-q", "-p",
-                               _script(family, synth_opts, top, source)],
-                              cwd=directory, stdout=out, stderr=subprocess.STDOUT)
-    if done.returncode:
-        raise NativeBuildError(f"Yosys failed (exit {done.returncode}); log {log}:\n"
-                               + log.read_text(errors="replace")[-2000:])
+    run_yosys(directory, _script(family, synth_opts, top, source), log="yosys.log")
     return directory / "netlist.v"
+
+
+def run_yosys(directory, script, *, log):
+    """Run the Yosys commands ``script`` in ``directory``, output in ``directory/log``;
+    :class:`~sim.verify.native.verilated.NativeBuildError` with the log's tail if it fails."""
+    path = Path(directory) / log
+    with open(path, "w") as out:
+        done = subprocess.run([*yosys_command(), "-q", "-p", script], cwd=directory,
+                              stdout=out, stderr=subprocess.STDOUT)
+    if done.returncode:
+        raise NativeBuildError(f"Yosys failed (exit {done.returncode}); log {path}:\n"
+                               + path.read_text(errors="replace")[-2000:])
 
 
 def synthesize(board, config, directory, *, divisor=DEFAULT_DIVISOR):

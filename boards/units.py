@@ -4,20 +4,16 @@ The board's link (:class:`~boards.link.EIELink` at the board's clock and baud ra
 engine, array, UART) is synthesized by the board build's own command
 (:data:`boards.gate_level.FAMILIES`, the board's ``synth_opts``) with ``-noflatten``, so that
 Yosys keeps Amaranth's hierarchy, and its ``stat -json`` gives each module's own cells. The
-counts are those of one module before flattening: logic shared or merged across units by the
-flattened build (identical registers of several PEs, constants) is counted in each unit, so
-the units add up to somewhat more than the build's utilisation.
+counts are those of one module before flattening: logic that the flattened build shares or
+merges across units (identical registers of several PEs, constants) is counted in each unit.
 """
 
 import json
-import subprocess
 from pathlib import Path
 
 from amaranth.back import rtlil
 
-from eie_hw.rtl.export import yosys_command
-
-from .gate_level import FAMILIES, board_family
+from .gate_level import FAMILIES, board_family, run_yosys
 from .link import EIELink
 from .uart import divisor_for
 
@@ -38,8 +34,9 @@ _TOP = "top"
 def synthesize_units(board, config, directory, *, baud, freq=None):
     """Yosys ``stat -json`` of the board's link synthesized with ``-noflatten`` (written to
     ``directory/units.json``) at ``freq`` (Hz; default the board's clock): ``{module name:
-    {cell type: count}}``, each module's own cells. Raises ``RuntimeError`` with the log's
-    tail if Yosys fails."""
+    {cell type: count}}``, each module's own cells. Raises
+    :class:`~sim.verify.native.verilated.NativeBuildError` with the log's tail if Yosys
+    fails."""
     family = board_family(board)
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
@@ -48,13 +45,7 @@ def synthesize_units(board, config, directory, *, baud, freq=None):
     script = "; ".join(["read_rtlil link.il",
                         f"{FAMILIES[family][0]} {board.synth_opts} -noflatten -top {_TOP}",
                         "tee -q -o units.json stat -json"])
-    log = directory / "units.log"
-    with open(log, "w") as out:
-        done = subprocess.run([*yosys_command(), "-q", "-p", script], cwd=directory,
-                              stdout=out, stderr=subprocess.STDOUT)
-    if done.returncode:
-        raise RuntimeError(f"Yosys failed (exit {done.returncode}); log {log}:\n"
-                           + log.read_text(errors="replace")[-2000:])
+    run_yosys(directory, script, log="units.log")
     modules = json.loads((directory / "units.json").read_text())["modules"]
     return {name.lstrip("\\"): dict(stats.get("num_cells_by_type", {}))
             for name, stats in modules.items()}

@@ -1,7 +1,7 @@
 """The checked-in FPGA results are where their readers look for them."""
 
 from boards.boards import BOARDS
-from boards.results import clock_mhz, load_result, result_path
+from boards.results import MET, MISSED, clock_mhz, load_result, result_path
 from eie_hw.config import EIEConfig
 from eie_hw.image.network import encode_network
 from sim.apps.demo import board_time
@@ -29,13 +29,13 @@ def test_the_demo_times_a_network_on_the_ulx3s_build(rng, seed):
     on_board = encode_network(config, image.decode())
     cycles = sum(job_timing(on_board, x).total for x in inputs) / 3
     assert timed["n_pes"] == result["n_pes"] and timed["cycles"] == cycles, f"seed={seed}"
-    assert result["status"] == "routed, constraint met"
+    assert result["status"] == MET
     assert timed["us"] == cycles / result["constraint_mhz"]
 
 
 def test_time_on_a_board_uses_the_clock_it_met():
     """A bitstream runs at the clock it was routed for; a build that missed it has none."""
-    met = {"constraint_mhz": 55.0, "fmax_mhz": 67.2, "status": "routed, constraint met"}
+    met = {"constraint_mhz": 55.0, "fmax_mhz": 67.2, "status": MET}
     assert clock_mhz(met) == 55.0
-    assert clock_mhz(dict(met, status="routed, constraint missed", fmax_mhz=50.1)) is None
-    assert clock_mhz(None) is None and clock_mhz({"status": "routed, constraint met"}) is None
+    assert clock_mhz(dict(met, status=MISSED, fmax_mhz=50.1)) is None
+    assert clock_mhz(None) is None and clock_mhz({"status": MET}) is None

@@ -3,7 +3,7 @@ simulator on a few test images, and the board figures from the checked-in ULX3S 
 
 import json
 
-from boards.results import load_result
+from boards.results import MET, load_result
 from sim.apps.cli import main
 
 
@@ -16,5 +16,5 @@ def test_quick_demo(tmp_path):
     assert summary["test_images"] == 3
     board = summary["ecp5"]
     result = load_result("ulx3s-85f")
-    assert board["n_pes"] == result["n_pes"] and result["status"] == "routed, constraint met"
+    assert board["n_pes"] == result["n_pes"] and result["status"] == MET
     assert board["us"] == board["cycles"] / result["constraint_mhz"]

@@ -223,10 +223,10 @@ class SlotScan(ConfigComponent):
             with m.If(landed):
                 m.d.sync += wr_ptr.eq(advance(wr_ptr))
             with m.If(take):
+                base = self.ptr_base + (taken << shift)
                 m.d.sync += [flags.eq(sb_next.data.flags), left.eq(sb_next.data.count),
                              cur_ptr.eq(rd_ptr), rd_ptr.eq(advance(rd_ptr)),
-                             cur_base.eq(self.ptr_base + (taken << shift)),
-                             cur_base_1.eq(self.ptr_base + (taken << shift) + 1),
+                             cur_base.eq(base), cur_base_1.eq(base + 1),
                              taken.eq(taken + 1)]
             with m.Elif(self.push):
                 m.d.sync += [flags.eq(flags & (flags - 1)), left.eq(left - 1)]
