@@ -23,7 +23,7 @@ class Board:
 
     ``memories`` are the :class:`EIEConfig` fields every configuration of the board uses;
     ``default_pes`` is the largest PE count measured to build (docs/boards.md); ``freq`` is the
-    clock the design runs at (``None``: the board oscillator, else an ECP5 PLL);
+    clock the design runs at (``None``: the board oscillator, else the device's PLL);
     ``synth_opts`` and ``nextpnr_opts`` are added to Yosys' ``synth_*`` and to nextpnr.
     """
 
@@ -52,7 +52,8 @@ BOARDS = {
         name="icebreaker", platform=ICEBreakerPlatform, default_pes=2,
         memories=dict(fifo_depth=2, act_depth=64, spmat_depth=512, spmat_word_bits=32,
                       ptr_width=11, ptr_depth=256, bias_depth=64, max_layers=2),
-        freq=None, synth_opts="-dsp"),
+        # 24 MHz from the 12 MHz oscillator through the SB_PLL40 (docs/boards.md).
+        freq=24e6, synth_opts="-dsp"),
     "ulx3s-85f": Board(
         # 32 PEs fit and place (~34 MHz estimated) but router2 did not converge; 16 PEs route
         # (69.4 MHz with the 62.5 MHz PLL) and are the default build (docs/boards.md).

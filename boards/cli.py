@@ -30,7 +30,7 @@ def add_parser(subparsers):
                    help="PE count (default: the board's)")
     p.add_argument("--baud", type=cli_args.positive_int, default=DEFAULT_BAUD)
     p.add_argument("--freq", type=cli_args.positive_float, default=None,
-                   help="clock in MHz through a PLL (ECP5 only; default: the board's)")
+                   help="clock in MHz through the device's PLL (default: the board's)")
     p.add_argument("--seed", type=cli_args.positive_int, default=None,
                    help="nextpnr's placement seed (default: nextpnr's; a result built with "
                         "another seed than the board's does not pass --check)")
@@ -102,26 +102,23 @@ def format_report(report):
 def check_clock(board, freq_mhz, baud):
     """Refuse a clock the board cannot make and a baud rate its UART cannot divide it into,
     before a project is written or a tool runs."""
-    from .top import ecp5_pll_params
+    from .pll import pll_clock
     from .uart import divisor_for
 
     platform = board.make_platform()
     f_in = platform.default_clk_frequency
-    if freq_mhz is not None and platform.family != "ecp5":
-        raise ValueError(f"--freq needs an ECP5 board (a PLL makes the clock); {board.name} "
-                         f"runs from its {f_in / 1e6:g} MHz oscillator")
     freq = freq_mhz * 1e6 if freq_mhz is not None else board.freq
     clock = f_in
     if freq is not None:
         try:
-            clock = ecp5_pll_params(f_in, freq)[3]
+            clock = pll_clock(platform.family.lower(), f_in, freq)
         except ValueError as e:
-            raise ValueError(f"--freq {freq_mhz:g}: {e}") from None
+            raise ValueError(f"--freq {freq / 1e6:g}: {e}") from None
         # The PLL makes the closest clock it can; far from the one asked for (outside its
-        # 400–800 MHz VCO range divided down), that is not what the user meant.
+        # VCO range divided down), that is not what the user meant.
         if abs(clock - freq) > _PLL_TOLERANCE * freq:
-            raise ValueError(f"--freq {freq / 1e6:g}: the closest clock an ECP5 PLL makes from "
-                             f"{f_in / 1e6:g} MHz is {clock / 1e6:g} MHz")
+            raise ValueError(f"--freq {freq / 1e6:g}: the closest clock {board.name}'s PLL "
+                             f"makes from {f_in / 1e6:g} MHz is {clock / 1e6:g} MHz")
     try:
         divisor_for(clock, baud)
     except ValueError as e:

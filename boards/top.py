@@ -5,30 +5,10 @@ from amaranth.lib import io
 from amaranth.lib.cdc import ResetSynchronizer
 
 from .link import EIELink
+from .pll import ecp5_pll_params, ice40_pll_params
 from .uart import divisor_for
 
-__all__ = ["BoardTop", "ecp5_pll_params"]
-
-
-def ecp5_pll_params(f_in, f_out):
-    """``(CLKI_DIV, CLKFB_DIV, CLKOP_DIV, achieved)`` of an EHXPLLL with CLKOP feedback:
-    ``f_out = f_in * CLKFB_DIV / CLKI_DIV``, VCO = ``f_out * CLKOP_DIV`` in 400–800 MHz,
-    PFD ``f_in / CLKI_DIV`` at least 3.125 MHz. The closest setting wins."""
-    best = None
-    for clki in range(1, 129):
-        if f_in / clki < 3.125e6:
-            break
-        for clkfb in range(1, 81):
-            f = f_in * clkfb / clki
-            for clkop in range(1, 129):
-                if 400e6 <= f * clkop <= 800e6:
-                    err = abs(f - f_out)
-                    if best is None or err < best[0]:
-                        best = (err, clki, clkfb, clkop, f)
-                    break
-    if best is None:
-        raise ValueError(f"no ECP5 PLL setting for {f_out / 1e6:g} MHz from {f_in / 1e6:g} MHz")
-    return best[1:]
+__all__ = ["BoardTop"]
 
 
 class BoardTop(Elaboratable):
@@ -41,8 +21,8 @@ class BoardTop(Elaboratable):
     baud : int
         UART baud rate.
     freq : float or None
-        Clock of the design in Hz. ``None`` runs from the board's oscillator; otherwise an
-        ECP5 PLL makes it (ECP5 boards only).
+        Clock of the design in Hz. ``None`` runs from the board's oscillator; otherwise the
+        device's PLL makes it from the oscillator (an ECP5 EHXPLLL, an iCE40 SB_PLL40_PAD).
     """
 
     def __init__(self, config, *, baud=115200, freq=None):
@@ -57,9 +37,27 @@ class BoardTop(Elaboratable):
         m = Module()
         freq = self.clock_frequency(platform)
         # Section: clock and reset.
-        if self.freq is not None:
-            if platform.family != "ecp5":
-                raise ValueError(f"a PLL clock is only supported on ECP5, not {platform.family}")
+        family = platform.family.lower()
+        if self.freq is not None and family == "ice40":
+            clk_in = platform.request(platform.default_clk, dir="-")
+            divr, divf, divq, filter_range, freq = ice40_pll_params(
+                platform.default_clk_frequency, self.freq)
+            lock, clk = Signal(), Signal()
+            m.domains.sync = ClockDomain("sync")
+            # The oscillator's pad feeds the PLL directly (SB_PLL40_PAD: the iCEBreaker's
+            # 12 MHz input, pin 35, is the PLL's pad); nextpnr derives the output's
+            # constraint from the pad's.
+            m.submodules.pll = Instance(
+                "SB_PLL40_PAD", p_FEEDBACK_PATH="SIMPLE", p_PLLOUT_SELECT="GENCLK",
+                p_DIVR=divr, p_DIVF=divf, p_DIVQ=divq, p_FILTER_RANGE=filter_range,
+                io_PACKAGEPIN=clk_in.io, i_RESETB=1, i_BYPASS=0,
+                o_PLLOUTGLOBAL=clk, o_LOCK=lock)
+            m.d.comb += ClockSignal("sync").eq(clk)
+            m.submodules.reset_sync = ResetSynchronizer(~lock, domain="sync")
+        elif self.freq is not None:
+            if family != "ecp5":
+                raise ValueError(f"a PLL clock is only supported on ECP5 and iCE40, not "
+                                 f"{platform.family}")
             clk_in = platform.request(platform.default_clk, dir="-")
             m.submodules.clk_buf = clk_buf = io.Buffer("i", clk_in)
             f_in = platform.default_clk_frequency

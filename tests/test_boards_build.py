@@ -9,7 +9,7 @@ import pytest
 
 from boards.boards import BOARDS, get_board
 from boards.build import missing_tools, parse_report, prepare, run_build
-from boards.top import ecp5_pll_params
+from boards.pll import ecp5_pll_params, ice40_pll_params, pll_clock
 from sim.apps.cli import main
 
 
@@ -29,9 +29,11 @@ def test_board_smoke(name, tmp_path):
         assert board.nextpnr_opts in script
     if board.synth_opts:
         assert board.synth_opts in files["top.ys"]
-    if board.freq:
+    if board.freq and platform.family == "ecp5":
         assert "EHXPLLL" in files["top.il"]
         assert f'FREQUENCY_PIN_CLKOP "{board.freq / 1e6:g}"' in files["top.il"]
+    elif board.freq:
+        assert "SB_PLL40_PAD" in files["top.il"]
 
 
 def test_board_configs_are_valid_and_named():
@@ -48,6 +50,25 @@ def test_ecp5_pll_params(f_out):
     clki, clkfb, clkop, f = ecp5_pll_params(25e6, f_out)
     assert f == 25e6 * clkfb / clki and abs(f - f_out) < 0.01 * f_out
     assert 400e6 <= f * clkop <= 800e6
+
+
+@pytest.mark.parametrize("f_out, expected", [
+    # IceStorm's icepll for a 12 MHz input: (DIVR, DIVF, DIVQ, FILTER_RANGE).
+    (24e6, (0, 63, 5, 1)), (30e6, (0, 79, 5, 1)), (42e6, (0, 55, 4, 1))])
+def test_ice40_pll_params(f_out, expected):
+    *dividers, f = ice40_pll_params(12e6, f_out)
+    assert tuple(dividers) == expected and f == f_out
+    divr, divf, divq, _ = dividers
+    assert f == 12e6 * (divf + 1) / ((divr + 1) * 2 ** divq)
+
+
+def test_pll_limits():
+    with pytest.raises(ValueError, match=r"^no iCE40 PLL setting for 1 MHz from 3 MHz$"):
+        ice40_pll_params(3e6, 1e6)          # a 3 MHz input is below the 10 MHz PFD minimum
+    # The fastest output is at most 275 MHz: VCO 12 MHz × 45 = 540 MHz, divided by 2.
+    assert pll_clock("ice40", 12e6, 300e6) == 270e6
+    with pytest.raises(ValueError, match=r"^no PLL support for the gowin family$"):
+        pll_clock("gowin", 27e6, 50e6)
 
 
 def test_build_cli_dry_run(tmp_path, monkeypatch):
