@@ -65,8 +65,9 @@ class SimulationTransport(Transport):
     ``uart=False`` (fast) simulates :class:`boards.link.EIEByteLink`, one byte per cycle on
     its byte streams; ``uart=True`` simulates :class:`boards.link.EIELink` with the UART at
     ``divisor`` cycles per bit, driving and sampling the pins from a bit-level model here.
-    Time only passes inside :meth:`read`: ``timeout`` seconds of the driver become
-    ``timeout * cycles_per_second`` simulated cycles (default: 1 s = 200 000 cycles).
+    Time only passes inside :meth:`read` and :meth:`run`: ``timeout`` seconds of the driver
+    become ``timeout * cycles_per_second`` simulated cycles (default: 1 s = 200 000 cycles).
+    :meth:`reset` resets the link's registers (its memories keep their contents).
 
     Parameters
     ----------
@@ -77,6 +78,7 @@ class SimulationTransport(Transport):
     """
 
     def __init__(self, config, *, uart=False, divisor=4, cycles_per_second=200_000):
+        from amaranth import ClockDomain, Module
         from amaranth.sim import Simulator
 
         from .link import EIEByteLink, EIELink
@@ -86,8 +88,12 @@ class SimulationTransport(Transport):
         self._rate = cycles_per_second
         self.dut = EIELink(config, divisor=divisor) if uart else EIEByteLink(config)
         self._to_device, self._from_device = deque(), bytearray()
+        self._resetting = False
         self.cycles = 0
-        self._sim = Simulator(self.dut)
+        m = Module()
+        m.domains.sync = self._domain = ClockDomain("sync")
+        m.submodules.dut = self.dut
+        self._sim = Simulator(m)
         self._sim.add_clock(1e-8)
         if uart:
             self._sim.add_testbench(self._drive_pin, background=True)
@@ -96,10 +102,20 @@ class SimulationTransport(Transport):
             self._sim.add_testbench(self._drive_stream, background=True)
             self._sim.add_testbench(self._sample_stream, background=True)
 
+    async def _reset_link(self, ctx, idle):
+        """One cycle of reset, the receive input at ``idle``, if :meth:`reset` asked for it."""
+        ctx.set(self.dut.rx if self._uart else self.dut.rx.valid, idle)
+        ctx.set(self._domain.rst, 1)
+        await ctx.tick()
+        ctx.set(self._domain.rst, 0)
+        self._resetting = False
+
     async def _drive_stream(self, ctx):
         rx = self.dut.rx
         while True:
-            if self._to_device:
+            if self._resetting:
+                await self._reset_link(ctx, 0)
+            elif self._to_device:
                 ctx.set(rx.payload, self._to_device.popleft())
                 ctx.set(rx.valid, 1)
                 await ctx.tick().until(rx.ready)
@@ -117,7 +133,9 @@ class SimulationTransport(Transport):
     async def _drive_pin(self, ctx):
         ctx.set(self.dut.rx, 1)
         while True:
-            if self._to_device:
+            if self._resetting:
+                await self._reset_link(ctx, 1)
+            elif self._to_device:
                 byte = self._to_device.popleft()
                 for bit in [0, *((byte >> i) & 1 for i in range(8)), 1]:
                     ctx.set(self.dut.rx, bit)
@@ -153,7 +171,22 @@ class SimulationTransport(Transport):
         self._from_device.clear()
         return data
 
+    def received(self):
+        """The bytes the device has sent since the last :meth:`read` or :meth:`received`,
+        without advancing the simulation."""
+        data = bytes(self._from_device)
+        self._from_device.clear()
+        return data
+
     def run(self, cycles):
         """Advance the simulation by ``cycles`` clock cycles."""
         self.cycles += cycles
         self._sim.run_until(self.cycles * 1e-8)
+
+    def reset(self):
+        """Reset the link's registers for a cycle (its memories keep their contents) and drop
+        the bytes still on their way in either direction."""
+        self._to_device.clear()
+        self._resetting = True
+        self.run(4)
+        self._from_device.clear()

@@ -6,17 +6,14 @@ gives (status, cmd, seq, length, fixed payloads), the engine never hangs (all re
 within a cycle budget), and the good frames work."""
 
 import os
-from collections import deque
 
-from amaranth import ClockDomain, Module
-from amaranth.sim import Simulator
 from frame_reference import expected, split_frames
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import seed as hypothesis_seed
 from hypothesis import strategies as st
 
 from boards.frame import END, ESC, Command, FrameFormat, SlipReader, Status
-from boards.link import EIEByteLink
+from boards.transport import SimulationTransport
 from eie_hw.host.words import Write, encode_read, encode_write
 from eie_hw.protocol import Space, memory_map, write_layout
 from sim.verify.configs import small_config
@@ -35,68 +32,26 @@ def cycle_budget(stream, n_frames):
 
 
 class LinkBench:
-    """One :class:`EIEByteLink` in a simulation kept for the whole test: :meth:`reset` between
-    examples (registers only: memories keep their contents), :meth:`exchange` to send bytes
-    and collect the response bodies."""
+    """One :class:`EIEByteLink` in a simulation kept for the whole test (a
+    :class:`SimulationTransport`): :meth:`reset` between examples (registers only: memories
+    keep their contents), :meth:`exchange` to send bytes and collect the response bodies."""
 
     def __init__(self, config):
-        self.link = EIEByteLink(config)
-        m = Module()
-        m.domains.sync = self._cd = ClockDomain("sync")
-        m.submodules.link = self.link
-        self._to, self._from = deque(), bytearray()
-        self._reset = False
-        self.cycles = 0
-        self._sim = Simulator(m)
-        self._sim.add_clock(1e-8)
-        self._sim.add_testbench(self._drive, background=True)
-        self._sim.add_testbench(self._sample, background=True)
-
-    async def _drive(self, ctx):
-        rx = self.link.rx
-        while True:
-            if self._reset:
-                ctx.set(rx.valid, 0)
-                ctx.set(self._cd.rst, 1)
-                await ctx.tick()
-                ctx.set(self._cd.rst, 0)
-                self._reset = False
-            elif self._to:
-                ctx.set(rx.payload, self._to[0])
-                ctx.set(rx.valid, 1)
-                await ctx.tick().until(rx.ready)
-                self._to.popleft()
-                ctx.set(rx.valid, 0)
-            else:
-                await ctx.tick()
-
-    async def _sample(self, ctx):
-        tx = self.link.tx
-        ctx.set(tx.ready, 1)
-        async for _, _, valid, payload in ctx.tick().sample(tx.valid, tx.payload):
-            if valid:
-                self._from.append(payload)
-
-    def _run(self, cycles):
-        self.cycles += cycles
-        self._sim.run_until(self.cycles * 1e-8)
+        self.transport = SimulationTransport(config)
 
     def reset(self):
-        self._to.clear()
-        self._reset = True
-        self._run(4)
-        self._from.clear()
+        self.transport.reset()
 
     def exchange(self, stream, n_responses, budget):
         """Send ``stream``; the response bodies once ``n_responses`` have come, or all that
         came within ``budget`` cycles; and the cycles taken."""
-        self._to.extend(stream)
-        reader, bodies, start = SlipReader(), [], self.cycles
-        while len(bodies) < n_responses and self.cycles - start < budget:
-            self._run(32)
-            bodies += reader.feed(bytes(self._from))
-            self._from.clear()
-        return bodies, self.cycles - start
+        link = self.transport
+        link.write(stream)
+        reader, bodies, start = SlipReader(), [], link.cycles
+        while len(bodies) < n_responses and link.cycles - start < budget:
+            link.run(32)
+            bodies += reader.feed(link.received())
+        return bodies, link.cycles - start
 
 
 # Section: strategies.
