@@ -103,7 +103,7 @@ class SimulationTransport(Transport):
             self._sim.add_testbench(self._sample_stream, background=True)
 
     async def _reset_link(self, ctx, idle):
-        """One cycle of reset, the receive input at ``idle``, if :meth:`reset` asked for it."""
+        """The cycle of reset that :meth:`reset` asks for, the receive input held ``idle``."""
         ctx.set(self.dut.rx if self._uart else self.dut.rx.valid, idle)
         ctx.set(self._domain.rst, 1)
         await ctx.tick()
@@ -167,9 +167,7 @@ class SimulationTransport(Transport):
         budget = self.cycles + max(1, int(timeout * self._rate))
         while not self._from_device and self.cycles < budget:
             self.run(256)
-        data = bytes(self._from_device)
-        self._from_device.clear()
-        return data
+        return self.received()
 
     def received(self):
         """The bytes the device has sent since the last :meth:`read` or :meth:`received`,
