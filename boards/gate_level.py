@@ -4,12 +4,14 @@ pins by the native link's harness (``link_harness.cpp``), so the host driver and
 are those of the RTL (``eie run --sim --engine gates``, tests/test_gate_level.py).
 
 What is synthesized: :class:`~boards.link.EIELink` (frame engine, array, UART; the board top
-less its clock, reset synchroniser and LEDs) at a simulation UART divisor, with the command
+less its clock, reset synchroniser and LEDs), elaborated for the board's platform as in its
+build (the iCE40's sparse matrices in SPRAM, the ECP5's control copies as ``TRELLIS_FF``
+cells), at a simulation UART divisor, with the command
 of the board's build (``synth_ice40``/``synth_ecp5`` and the board's ``synth_opts``), written
 by ``write_verilog`` before place and route, simulated with cell models:
 
 * iCE40: the models Yosys ships (``ice40/cells_sim.v``: SB_LUT4, SB_CARRY, SB_DFF*,
-  SB_RAM40_4K, SB_MAC16).
+  SB_RAM40_4K, SB_SPRAM256KA, SB_MAC16).
 * ECP5: Yosys' models of the logic cells (``lattice/common_sim.vh``: LUT4, PFUMX, L6MUX21,
   TRELLIS_FF, TRELLIS_DPR16X4 …, which includes ``cells_ff.vh`` and ``cells_io.vh``;
   ``lattice/ccu2c_sim.vh``: CCU2C) and the project's models of the DP16KD block RAM and the
@@ -129,8 +131,9 @@ def synthesize(board, config, directory, *, divisor=DEFAULT_DIVISOR):
     """Write ``directory/netlist.v``: the link of ``config`` at ``divisor`` synthesized by
     :func:`synthesis_script`; its path. ``directory/stat.txt`` keeps Yosys' cell count.
     Raises :class:`~sim.verify.native.verilated.NativeBuildError` if Yosys fails."""
-    return synthesize_rtlil(rtlil.convert(EIELink(config, divisor=divisor), name=TOP),
-                            board_family(board), directory, top=TOP,
+    link = rtlil.convert(EIELink(config, divisor=divisor), name=TOP,
+                         platform=board.make_platform())
+    return synthesize_rtlil(link, board_family(board), directory, top=TOP,
                             synth_opts=board.synth_opts)
 
 

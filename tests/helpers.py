@@ -7,9 +7,11 @@ from dataclasses import replace
 import numpy as np
 from amaranth.sim import Simulator
 
+from compress.demo import DIGITS_SIZES, DIGITS_SPARSITY
 from eie_hw.config import EIEConfig
 
-__all__ = ["UNIT_CONFIG", "RTL_LAYER", "random_input", "simulate", "timing_with_extra_action"]
+__all__ = ["UNIT_CONFIG", "RTL_LAYER", "demo_sized_layers", "random_input", "simulate",
+           "timing_with_extra_action"]
 
 #: The PE units' tests (test_rtl_arith, test_rtl_pe_units): 4 PEs, 16 rows, 64-word memories.
 UNIT_CONFIG = EIEConfig(n_pes=4, act_depth=16, spmat_depth=64, ptr_depth=64, bias_depth=16,
@@ -19,6 +21,17 @@ UNIT_CONFIG = EIEConfig(n_pes=4, act_depth=16, spmat_depth=64, ptr_depth=64, bia
 #: values within ±2000 and biases within ±500, so that most outputs stay inside the activation
 #: range (test_rtl_array.test_output_saturation drives them past it).
 RTL_LAYER = dict(empty_columns=0.1, weight_range=(-2000, 2000), bias_range=(-500, 500))
+
+
+def demo_sized_layers(rng, config):
+    """Random layers of the digits demo's sizes (64 → 300 → 100 → 10) at its pruned densities
+    (``compress.demo.DIGITS_SPARSITY``), the last without ReLU."""
+    from sim.verify.random_layers import random_layer
+
+    densities = [1 - DIGITS_SPARSITY[f"fc{i + 1}"] for i in range(len(DIGITS_SIZES) - 1)]
+    shapes = zip(DIGITS_SIZES[:-1], DIGITS_SIZES[1:], densities, strict=True)
+    return [random_layer(rng, config, n_out, n_in, d, relu=i < len(densities) - 1)
+            for i, (n_in, n_out, d) in enumerate(shapes)]
 
 
 def random_input(rng, config, n, *, zeros=0.4, scale=300):

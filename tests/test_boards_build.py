@@ -6,10 +6,12 @@ import os
 from pathlib import Path
 
 import pytest
+from helpers import demo_sized_layers
 
 from boards.boards import BOARDS, get_board
 from boards.build import missing_tools, parse_report, prepare, run_build
 from boards.pll import ecp5_pll_params, ice40_pll_params, pll_clock
+from eie_hw.image import encode_network
 from sim.apps.cli import main
 
 
@@ -43,6 +45,16 @@ def test_board_configs_are_valid_and_named():
         assert board.config(4).n_pes == 4
     with pytest.raises(ValueError, match=r"^unknown board 'de0'; choose from icebreaker, "):
         get_board("de0")
+
+
+@pytest.mark.parametrize("name", sorted(BOARDS))
+def test_board_config_holds_the_demo_network(name, rng, seed):
+    """A network of the digits demo's sizes at its pruned densities encodes for the board's
+    default configuration (encode_network raises ImageError where it would not fit)."""
+    config = get_board(name).config()
+    layers = demo_sized_layers(rng, config)
+    image = encode_network(config, layers)
+    assert [layer.n_in for layer in image.layers] == [64, 300, 100], f"seed={seed}"
 
 
 @pytest.mark.parametrize("f_out", [100e6, 75e6, 62.5e6, 40e6])

@@ -7,7 +7,7 @@ import shutil
 
 import numpy as np
 import pytest
-from helpers import RTL_LAYER, random_input
+from helpers import RTL_LAYER, demo_sized_layers, random_input
 
 from boards.boards import get_board
 from eie_hw.image import save_image
@@ -27,29 +27,36 @@ def _network(rng, config):
                                    random_layer(rng, config, 9, 20, 0.3, **RTL_LAYER)])
 
 
+def _demo_sized_network(rng, config):
+    return encode_network(config, demo_sized_layers(rng, config))
+
+
 def _cells(stats):
     return dict((name, int(n)) for n, name in re.findall(r"(\d+)\s+([A-Z]\w+|\$\w+)", stats))
 
 
 def test_ice40_netlist_has_the_board_cells(seed, rng):
     """The iCEBreaker build's netlist (synth_ice40 -dsp) holds the cells the build places —
-    SB_LUT4, SB_CARRY, SB_DFF*, SB_RAM40_4K, SB_MAC16 — and only cells with a model."""
+    SB_LUT4, SB_CARRY, SB_DFF*, SB_RAM40_4K, SB_SPRAM256KA, SB_MAC16 — and only cells with a
+    model."""
     from boards.gate_level import build_gates, netlist_stats
 
     stats = netlist_stats(build_gates(get_board("icebreaker")))
     cells = _cells(stats)
-    for cell in ("SB_LUT4", "SB_CARRY", "SB_RAM40_4K", "SB_MAC16"):
+    for cell in ("SB_LUT4", "SB_CARRY", "SB_RAM40_4K", "SB_SPRAM256KA", "SB_MAC16"):
         assert cells.get(cell), f"no {cell} in the netlist: {stats}"
     assert any(name.startswith("SB_DFF") for name in cells)
     assert not [name for name in cells if name.startswith("$") and name != "$scopeinfo"]
 
 
-def _run_through_eie(tmp_path, capsys, seed, rng, board, pes=None):
-    """``eie run --sim --engine gates --board <board>`` on five inputs of a random two-layer
-    network: outputs checked against the golden model, cycles against the cycle model."""
+def _run_through_eie(tmp_path, capsys, seed, rng, board, pes=None, network=_network,
+                     n_inputs=5):
+    """``eie run --sim --engine gates --board <board>`` on ``n_inputs`` inputs of a random
+    network (default: two layers): outputs checked against the golden model, cycles against
+    the cycle model."""
     config = get_board(board).config(pes)
-    image = _network(rng, config)
-    xs = np.stack([random_input(rng, config, 24) for _ in range(5)])
+    image = network(rng, config)
+    xs = np.stack([random_input(rng, config, image.n_inputs) for _ in range(n_inputs)])
     save_image(image, tmp_path / "net.eie")
     np.save(tmp_path / "x.npy", xs)
     assert main(["run", "--sim", "--engine", "gates", "--board", board,
@@ -66,8 +73,16 @@ def _run_through_eie(tmp_path, capsys, seed, rng, board, pes=None):
 
 def test_ice40_netlist_through_eie_run(tmp_path, capsys, seed, rng):
     """``eie run --sim --engine gates --board icebreaker``: the iCEBreaker build's netlist
-    (synth_ice40 -dsp: SB_LUT4, SB_CARRY, SB_DFF*, SB_RAM40_4K, SB_MAC16), five inputs."""
+    (synth_ice40 -dsp: SB_LUT4, SB_CARRY, SB_DFF*, SB_RAM40_4K, SB_SPRAM256KA, SB_MAC16),
+    five inputs."""
     _run_through_eie(tmp_path, capsys, seed, rng, "icebreaker")
+
+
+def test_ice40_netlist_runs_a_network_of_the_demos_sizes(tmp_path, capsys, seed, rng):
+    """The iCEBreaker's netlist holds and runs a network of the digits demo's sizes (64 →
+    300 → 100 → 10, its sparse matrix in SPRAM), two inputs."""
+    _run_through_eie(tmp_path, capsys, seed, rng, "icebreaker", network=_demo_sized_network,
+                     n_inputs=2)
 
 
 def test_ecp5_netlist_through_eie_run(tmp_path, capsys, seed, rng):

@@ -10,6 +10,7 @@ from eie_hw.timing import MEMORY_LATENCY
 
 from .checks import ConfigComponent
 from .queue import column_item_layout
+from .spram import SinglePortRAM, uses_spram
 from .write_port import WritePortSignature
 
 __all__ = ["SparseStreamUnit"]
@@ -25,7 +26,9 @@ class SparseStreamUnit(ConfigComponent):
 
     Entry address ``a`` is word ``a // entries_per_word``, slot ``a % entries_per_word``. The
     memory reads in the issue cycle ``t``, its word is registered in ``t + 1`` and the entry
-    selected in ``t + 2`` (``MEMORY_LATENCY``): the stage-2 outputs.
+    selected in ``t + 2`` (``MEMORY_LATENCY``): the stage-2 outputs. On an iCE40 whose SPRAM
+    holds every PE's sparse matrix (:func:`~.spram.uses_spram`) the memory is SPRAM blocks
+    (:class:`~.spram.SinglePortRAM`, the same timing), elsewhere a block RAM.
 
     Parameters
     ----------
@@ -73,9 +76,14 @@ class SparseStreamUnit(ConfigComponent):
         assert MEMORY_LATENCY == 2, "the stages below implement MEMORY_LATENCY = 2"
         cfg = self._config
         m = Module()
-        m.submodules.spmat = spmat = Memory(shape=cfg.spmat_word_bits, depth=cfg.spmat_depth,
-                                            init=[])
-        rd, wr = spmat.read_port(), spmat.write_port()
+        if uses_spram(cfg, platform):
+            m.submodules.spmat = spmat = SinglePortRAM(cfg.spmat_word_bits, cfg.spmat_depth)
+            rd_addr, rd_data, wr = spmat.rd_addr, spmat.rd_data, spmat.wr
+        else:
+            m.submodules.spmat = spmat = Memory(shape=cfg.spmat_word_bits,
+                                                depth=cfg.spmat_depth, init=[])
+            rd, wr = spmat.read_port(), spmat.write_port()
+            rd_addr, rd_data = rd.addr, rd.data
         m.d.comb += [wr.en.eq(self.spmat_wr.en), wr.addr.eq(self.spmat_wr.addr),
                      wr.data.eq(self.spmat_wr.data)]
 
@@ -102,14 +110,14 @@ class SparseStreamUnit(ConfigComponent):
         # The memory reads ``addr`` in every cycle (no read enable): stage 2 uses the word only
         # after an issue, and the issue decision never reaches the block RAM's clock enable.
         shift = exact_log2(cfg.entries_per_word)
-        m.d.comb += rd.addr.eq(addr[shift:])
+        m.d.comb += rd_addr.eq(addr[shift:])
         valid1, first1 = Signal(), Signal()
         value1 = Signal(signed(cfg.act_width))
         slot1, slot2 = Signal(max(1, shift)), Signal(max(1, shift))
         word2 = Signal(cfg.spmat_word_bits)
         m.d.sync += [valid1.eq(issue), first1.eq(take), value1.eq(Mux(take, head.value, value)),
                      self.entry_valid.eq(valid1), self.entry_first.eq(first1),
-                     self.entry_value.eq(value1), word2.eq(rd.data)]
+                     self.entry_value.eq(value1), word2.eq(rd_data)]
         if shift:
             m.d.sync += [slot1.eq(addr[:shift]), slot2.eq(slot1)]
         m.d.comb += [
