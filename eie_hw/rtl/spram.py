@@ -14,11 +14,11 @@ SPRAM_WIDTH, SPRAM_DEPTH, SPRAM_COUNT = 16, 16384, 4
 
 def uses_spram(config, platform):
     """Whether the sparse-matrix memories of ``config`` are built of SPRAM on ``platform``: an
-    iCE40 (the UP parts have the blocks), words a multiple of 16 bits, at most 16,384 of them,
-    and all PEs' words side by side no wider than the four blocks."""
-    family = getattr(platform, "family", "") or ""
+    iCE40 UltraPlus (the parts with the blocks), words a multiple of 16 bits, at most 16,384
+    of them, and all PEs' words side by side no wider than the four blocks."""
+    device = getattr(platform, "device", "") or ""
     word, depth = config.spmat_word_bits, config.spmat_depth
-    return (family.lower() == "ice40" and word % SPRAM_WIDTH == 0 and depth <= SPRAM_DEPTH
+    return (device.startswith("iCE40UP") and word % SPRAM_WIDTH == 0 and depth <= SPRAM_DEPTH
             and config.n_pes * word // SPRAM_WIDTH <= SPRAM_COUNT)
 
 

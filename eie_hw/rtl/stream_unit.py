@@ -26,9 +26,9 @@ class SparseStreamUnit(ConfigComponent):
 
     Entry address ``a`` is word ``a // entries_per_word``, slot ``a % entries_per_word``. The
     memory reads in the issue cycle ``t``, its word is registered in ``t + 1`` and the entry
-    selected in ``t + 2`` (``MEMORY_LATENCY``): the stage-2 outputs. On an iCE40 whose SPRAM
-    holds every PE's sparse matrix (:func:`~.spram.uses_spram`) the memory is SPRAM blocks
-    (:class:`~.spram.SinglePortRAM`, the same timing), elsewhere a block RAM.
+    selected in ``t + 2`` (``MEMORY_LATENCY``): the stage-2 outputs. On an iCE40 UltraPlus
+    whose SPRAM holds every PE's sparse matrix (:func:`~.spram.uses_spram`) the memory is
+    SPRAM blocks (:class:`~.spram.SinglePortRAM`, the same timing), elsewhere a block RAM.
 
     Parameters
     ----------
