@@ -41,6 +41,12 @@ class Board:
     def make_platform(self):
         return self.platform()
 
+    @property
+    def family(self):
+        """The FPGA family in lower case (``"ice40"``, ``"ecp5"``): Amaranth's platforms
+        spell it ``"iCE40"`` and ``"ecp5"``."""
+        return self.make_platform().family.lower()
+
     def clock_hz(self, freq=None):
         return freq or self.freq or self.platform().default_clk_frequency
 

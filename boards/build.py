@@ -45,8 +45,7 @@ def tool_env():
 def missing_tools(board):
     """Tools of ``board``'s flow not found on PATH (with :func:`tool_env`)."""
     env = tool_env()
-    family = board.make_platform().family.lower()
-    needed = ["YOSYS", "NEXTPNR_ICE40", "ICEPACK"] if family == "ice40" else \
+    needed = ["YOSYS", "NEXTPNR_ICE40", "ICEPACK"] if board.family == "ice40" else \
         ["YOSYS", "NEXTPNR_ECP5", "ECPPACK"]
     return [env[v] for v in needed if shutil.which(env[v], path=env["PATH"]) is None]
 

@@ -111,7 +111,7 @@ def check_clock(board, freq_mhz, baud):
     clock = f_in
     if freq is not None:
         try:
-            clock = pll_clock(platform.family.lower(), f_in, freq)
+            clock = pll_clock(board.family, f_in, freq)
         except ValueError as e:
             raise ValueError(f"--freq {freq / 1e6:g}: {e}") from None
         # The PLL makes the closest clock it can; far from the one asked for (outside its
@@ -217,7 +217,7 @@ def cmd_units(board, config, directory, *, baud, freq):
     """``eie build --units``: the cells of one PE's units and of the link's (Yosys only)."""
     from .units import format_units, synthesize_units, unit_table
 
-    family = board.make_platform().family.lower()
+    family = board.family
     print(f"synthesizing the {board.name} link ({config.n_pes} PEs) without flattening in "
           f"{directory} …", flush=True)
     t0 = time.monotonic()

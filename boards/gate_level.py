@@ -57,7 +57,7 @@ FAMILIES = {
 
 def board_family(board):
     """``board``'s FPGA family (a key of :data:`FAMILIES`); ``ValueError`` if it has no flow."""
-    family = board.make_platform().family.lower()
+    family = board.family
     if family not in FAMILIES:
         raise ValueError(f"no gate-level simulation of board {board.name} ({family}): no flow "
                          f"for it (families: {', '.join(FAMILIES)})")

@@ -36,47 +36,42 @@ class BoardTop(Elaboratable):
     def elaborate(self, platform):
         m = Module()
         freq = self.clock_frequency(platform)
-        # Section: clock and reset.
-        family = platform.family.lower()
-        if self.freq is not None and family == "ice40":
-            clk_in = platform.request(platform.default_clk, dir="-")
-            divr, divf, divq, filter_range, freq = ice40_pll_params(
-                platform.default_clk_frequency, self.freq)
-            lock, clk = Signal(), Signal()
-            m.domains.sync = ClockDomain("sync")
-            # The oscillator's pad feeds the PLL directly (SB_PLL40_PAD: the iCEBreaker's
-            # 12 MHz input, pin 35, is the PLL's pad); nextpnr derives the output's
-            # constraint from the pad's.
-            m.submodules.pll = Instance(
-                "SB_PLL40_PAD", p_FEEDBACK_PATH="SIMPLE", p_PLLOUT_SELECT="GENCLK",
-                p_DIVR=divr, p_DIVF=divf, p_DIVQ=divq, p_FILTER_RANGE=filter_range,
-                io_PACKAGEPIN=clk_in.io, i_RESETB=1, i_BYPASS=0,
-                o_PLLOUTGLOBAL=clk, o_LOCK=lock)
-            m.d.comb += ClockSignal("sync").eq(clk)
-            m.submodules.reset_sync = ResetSynchronizer(~lock, domain="sync")
-        elif self.freq is not None:
-            if family != "ecp5":
+        # Section: clock and reset: the PLL's output clocks the design, held in reset until
+        # the PLL locks; nextpnr derives the output's constraint from the oscillator's.
+        if self.freq is not None:
+            family = platform.family.lower()
+            if family not in ("ice40", "ecp5"):
                 raise ValueError(f"a PLL clock is only supported on ECP5 and iCE40, not "
                                  f"{platform.family}")
             clk_in = platform.request(platform.default_clk, dir="-")
-            m.submodules.clk_buf = clk_buf = io.Buffer("i", clk_in)
             f_in = platform.default_clk_frequency
-            clki, clkfb, clkop, freq = ecp5_pll_params(f_in, self.freq)
             lock, clk = Signal(), Signal()
             m.domains.sync = ClockDomain("sync")
-            m.submodules.pll = Instance(
-                "EHXPLLL",
-                p_PLLRST_ENA="DISABLED", p_INTFB_WAKE="DISABLED", p_STDBY_ENABLE="DISABLED",
-                p_DPHASE_SOURCE="DISABLED", p_OUTDIVIDER_MUXA="DIVA", p_CLKI_DIV=clki,
-                p_CLKFB_DIV=clkfb, p_CLKOP_ENABLE="ENABLED", p_CLKOP_DIV=clkop,
-                p_CLKOP_CPHASE=clkop - 1, p_CLKOP_FPHASE=0, p_FEEDBK_PATH="CLKOP",
-                a_FREQUENCY_PIN_CLKI=f"{f_in / 1e6:g}", a_FREQUENCY_PIN_CLKOP=f"{freq / 1e6:g}",
-                a_ICP_CURRENT="12", a_LPF_RESISTOR="8", a_MFG_ENABLE_FILTEROPAMP="1",
-                a_MFG_GMCREF_SEL="2",
-                i_CLKI=clk_buf.i, i_CLKFB=clk, i_RST=0, i_STDBY=0, i_PHASESEL0=0,
-                i_PHASESEL1=0, i_PHASEDIR=0, i_PHASESTEP=0, i_PHASELOADREG=0,
-                i_PLLWAKESYNC=0, i_ENCLKOP=0, o_CLKOP=clk, o_LOCK=lock)
-            # nextpnr derives the PLL output's constraint from the oscillator's.
+            if family == "ice40":
+                divr, divf, divq, filter_range, freq = ice40_pll_params(f_in, self.freq)
+                # The oscillator's pad feeds the PLL directly (SB_PLL40_PAD: the
+                # iCEBreaker's 12 MHz input, pin 35, is the PLL's pad).
+                m.submodules.pll = Instance(
+                    "SB_PLL40_PAD", p_FEEDBACK_PATH="SIMPLE", p_PLLOUT_SELECT="GENCLK",
+                    p_DIVR=divr, p_DIVF=divf, p_DIVQ=divq, p_FILTER_RANGE=filter_range,
+                    io_PACKAGEPIN=clk_in.io, i_RESETB=1, i_BYPASS=0,
+                    o_PLLOUTGLOBAL=clk, o_LOCK=lock)
+            else:
+                m.submodules.clk_buf = clk_buf = io.Buffer("i", clk_in)
+                clki, clkfb, clkop, freq = ecp5_pll_params(f_in, self.freq)
+                m.submodules.pll = Instance(
+                    "EHXPLLL",
+                    p_PLLRST_ENA="DISABLED", p_INTFB_WAKE="DISABLED", p_STDBY_ENABLE="DISABLED",
+                    p_DPHASE_SOURCE="DISABLED", p_OUTDIVIDER_MUXA="DIVA", p_CLKI_DIV=clki,
+                    p_CLKFB_DIV=clkfb, p_CLKOP_ENABLE="ENABLED", p_CLKOP_DIV=clkop,
+                    p_CLKOP_CPHASE=clkop - 1, p_CLKOP_FPHASE=0, p_FEEDBK_PATH="CLKOP",
+                    a_FREQUENCY_PIN_CLKI=f"{f_in / 1e6:g}",
+                    a_FREQUENCY_PIN_CLKOP=f"{freq / 1e6:g}",
+                    a_ICP_CURRENT="12", a_LPF_RESISTOR="8", a_MFG_ENABLE_FILTEROPAMP="1",
+                    a_MFG_GMCREF_SEL="2",
+                    i_CLKI=clk_buf.i, i_CLKFB=clk, i_RST=0, i_STDBY=0, i_PHASESEL0=0,
+                    i_PHASESEL1=0, i_PHASEDIR=0, i_PHASESTEP=0, i_PHASELOADREG=0,
+                    i_PLLWAKESYNC=0, i_ENCLKOP=0, o_CLKOP=clk, o_LOCK=lock)
             m.d.comb += ClockSignal("sync").eq(clk)
             m.submodules.reset_sync = ResetSynchronizer(~lock, domain="sync")
 

@@ -31,7 +31,7 @@ def test_board_smoke(name, tmp_path):
         assert board.nextpnr_opts in script
     if board.synth_opts:
         assert board.synth_opts in files["top.ys"]
-    if board.freq and platform.family == "ecp5":
+    if board.freq and board.family == "ecp5":
         assert "EHXPLLL" in files["top.il"]
         assert f'FREQUENCY_PIN_CLKOP "{board.freq / 1e6:g}"' in files["top.il"]
     elif board.freq:
