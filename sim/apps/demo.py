@@ -127,7 +127,7 @@ def run_demo(args):
     rtl_acc = float(np.mean(rtl.argmax(axis=1) == y_test))
     golden_acc = float(np.mean(expected.argmax(axis=1) == y_test))
     bound = np.array([sum(layer.bound for layer in t.layers) for t in timings])
-    board = board_time(image, x_fixed)
+    boards = boards_time(image, x_fixed)
     summary = {
         "float_accuracy": acc["float_test"], "compressed_pytorch_accuracy":
             acc["compressed_pytorch_test"], "golden_accuracy": acc["compressed_golden_test"],
@@ -142,7 +142,7 @@ def run_demo(args):
         "cycles_per_inference_mean": float(cycles.mean()),
         "load_efficiency": float(bound.sum() / cycles.sum()),
         "us_per_inference_800mhz": float(cycles.mean() / PAPER_CLOCK_HZ * 1e6),
-        "ecp5": board,
+        "boards": boards,
         "cycles_vs_pes": scaling, "backend": args.backend, "rtl_wall_s": t_rtl,
         "total_wall_s": time.perf_counter() - started,
     }
@@ -151,12 +151,21 @@ def run_demo(args):
     return 0 if mismatches == 0 and cycle_mismatches == 0 and not summary["rtl_errors"] else 1
 
 
+def boards_time(image, inputs):
+    """:func:`board_time` on every board with a checked-in result: ``{board: timing or
+    None}``."""
+    from boards.boards import BOARDS
+
+    return {name: board_time(image, inputs, name) for name in sorted(BOARDS)}
+
+
 def board_time(image, inputs, board="ulx3s-85f"):
     """The time per inference of ``image`` on ``board``'s checked-in build: the network
     encoded for that build's configuration, the cycle model's mean cycles over ``inputs``
     (fixed point) and the clock the bitstream runs at (the constraint it met; the routed
     Fmax is reported beside it). ``None`` without a result that met its constraint or if
     the network does not fit the board."""
+    from boards.boards import get_board
     from boards.results import clock_mhz, load_result
     from eie_hw.image import ImageError
 
@@ -173,15 +182,18 @@ def board_time(image, inputs, board="ulx3s-85f"):
     cycles = float(np.mean([job_timing(encoded, x, golden).total for x in inputs]))
     return {"board": board, "n_pes": config.n_pes, "cycles": cycles,
             "clock_mhz": clock, "us": cycles / clock, "fmax_mhz": result["fmax_mhz"],
-            "how": f"nextpnr-ecp5 routed Fmax {result['fmax_mhz']:.1f} MHz"}
+            "how": f"nextpnr-{get_board(board).family} routed Fmax "
+                   f"{result['fmax_mhz']:.1f} MHz"}
 
 
 def _print_summary(s, out):
     pct = lambda v: f"{100 * v:.2f} %"  # noqa: E731 (a local formatting shorthand)
-    b = s["ecp5"]
-    ecp5 = (f"{b['us']:.1f} µs on the ULX3S build\n               ({b['n_pes']} PEs: "
-            f"{b['cycles']:.0f} cycles at the {b['clock_mhz']:g} MHz clock, {b['how']})" if b else
-            "no ULX3S build result that holds the network (eie build --board ulx3s-85f)")
+    on_boards = "\n".join(
+        f"  on {name:<13}{b['us']:.1f} µs ({b['n_pes']} PE{'s' * (b['n_pes'] != 1)}: "
+        f"{b['cycles']:.0f} cycles at "
+        f"the {b['clock_mhz']:g} MHz clock, {b['how']})" if b else
+        f"  on {name:<13}no build result that holds the network "
+        f"(eie build --board {name})" for name, b in s["boards"].items())
     verdict = "bit-exact" if s["rtl_golden_mismatches"] == 0 else \
         f"{s['rtl_golden_mismatches']} MISMATCHES"
     print(f"""
@@ -198,7 +210,8 @@ the same images {pct(s['golden_accuracy_on_rtl_images'])})
 {s['compression_ratio_file']:.1f}× ({s['compressed_file_bytes']} bytes)
   cycles       {s['cycles_per_inference_mean']:.0f} per inference, load efficiency \
 {pct(s['load_efficiency'])}
-  time         {s['us_per_inference_800mhz']:.2f} µs at the paper's 800 MHz; {ecp5}
+  time         {s['us_per_inference_800mhz']:.2f} µs at the paper's 800 MHz
+{on_boards}
   written to   {out}/ (report.json, report.txt, demo.json, digits.eie, digits.eiz, *.png)
 """)
 
