@@ -48,7 +48,7 @@ __all__ = ["END", "ESC", "ESC_END", "ESC_ESC", "Command", "Status", "crc16", "sl
 
 END, ESC, ESC_END, ESC_ESC = 0xC0, 0xDB, 0xDC, 0xDD
 CRC_POLY, CRC_INIT = 0x1021, 0xFFFF
-PROTOCOL_VERSION = 1
+PROTOCOL_VERSION = 2
 #: Bytes of one received body (cmd, seq, payload, crc) the device can hold.
 BUFFER_DEPTH = 256
 #: Bytes of a request body besides its payload.

@@ -52,7 +52,7 @@ __all__ = ["MAGIC", "FORMAT_VERSION", "SUFFIX", "CompressedFileError", "compress
            "read_image"]
 
 MAGIC = b"EIEZ\r\n\x1a\n"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 SUFFIX = ".eiz"
 _PREFIX = struct.Struct("<8sHI")
 _CRC = struct.Struct("<I")

@@ -7,7 +7,10 @@ else in the project declares a width.
 
 from dataclasses import asdict, dataclass, fields
 
-__all__ = ["EIEConfig"]
+__all__ = ["BROADCAST_WIDTHS", "EIEConfig"]
+
+#: The broadcast widths the array is built for (non-zero activations broadcast per cycle).
+BROADCAST_WIDTHS = (1, 2, 4)
 
 
 def _check_int(name, value, lo, hi=None):
@@ -36,6 +39,11 @@ class EIEConfig:
     fifo_depth : int
         Depth of each PE's activation queue (paper: 8). The broadcast stalls while any queue
         holds ``fifo_depth`` entries.
+    broadcast_width : int
+        Non-zero activations the CCU broadcasts per cycle, ``k`` in 1, 2 or 4 (paper: 1): the
+        LNZD picks up to ``k`` of the current slot and every PE's queue takes up to ``k`` per
+        cycle (docs/microarchitecture.md). At most ``n_pes``; ``fifo_depth`` must be a
+        multiple of it (the queue is ``k`` interleaved banks).
     weight_index_bits : int
         Width of the virtual-weight index of a sparse entry (paper: 4). The codebook has
         ``2 ** weight_index_bits`` entries; entry 0 is reserved for the value 0 (padding).
@@ -72,6 +80,7 @@ class EIEConfig:
 
     n_pes: int = 64
     fifo_depth: int = 8
+    broadcast_width: int = 1
     weight_index_bits: int = 4
     rel_index_bits: int = 4
     act_width: int = 16
@@ -91,6 +100,17 @@ class EIEConfig:
         _check_int("n_pes", self.n_pes, 1, 256)
         _check_pow2("n_pes", self.n_pes)
         _check_int("fifo_depth", self.fifo_depth, 1, 1024)
+        _check_int("broadcast_width", self.broadcast_width, 1, 4)
+        if self.broadcast_width not in BROADCAST_WIDTHS:
+            raise ValueError(f"EIEConfig.broadcast_width must be one of "
+                             f"{', '.join(map(str, BROADCAST_WIDTHS))}, not "
+                             f"{self.broadcast_width!r}")
+        if self.broadcast_width > self.n_pes:
+            raise ValueError(f"EIEConfig.broadcast_width {self.broadcast_width} exceeds n_pes "
+                             f"{self.n_pes} (a slot holds n_pes activations)")
+        if self.fifo_depth % self.broadcast_width:
+            raise ValueError(f"EIEConfig.fifo_depth {self.fifo_depth} must be a multiple of "
+                             f"broadcast_width {self.broadcast_width}")
         _check_int("weight_index_bits", self.weight_index_bits, 1, 8)
         _check_int("rel_index_bits", self.rel_index_bits, 1, 8)
         _check_int("act_width", self.act_width, 2, 32)

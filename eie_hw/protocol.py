@@ -31,7 +31,7 @@ from .timing import CONTROL_LATENCY, INIT_LATENCY, WRITEBACK_LATENCY
 __all__ = ["Space", "ERROR_N_LAYERS", "ERROR_LAYER_TABLE", "ERROR_BITS", "START_COUNT_BITS",
            "STATUS_LAYOUT", "CYCLE_COUNTER_BITS", "COUNTED_ACTIONS", "Region", "memory_map",
            "pe_bits", "column_bits", "layer_layout", "write_layout", "read_req_layout",
-           "control_layout", "event_layout", "data_bits", "addr_bits", "pack", "unpack",
+           "control_layout", "event_bounds", "event_layout", "data_bits", "addr_bits", "pack", "unpack",
            "pack_layer_entry", "HostSignature"]
 
 #: Width of the cycle counter of a job (and of the other performance counters).
@@ -157,6 +157,7 @@ def control_layout(config):
     """What the CCU tells every PE each cycle (internal; not part of the host protocol).
     Each PE registers it before use (``CONTROL_LATENCY``)."""
     lay = layer_layout(config)
+    k = config.broadcast_width
     return data.StructLayout({
         "init": 1,                       # bias loading: INIT, or WRITEBACK with a next layer
         "compute": 1,                    # COMPUTE phase
@@ -173,26 +174,34 @@ def control_layout(config):
         # The slot scan (eie_hw/rtl/slot_scan.py): every source bank reads slot scan_slot in
         # every cycle of COMPUTE.
         "scan_slot": _bits(config.act_depth),
-        # The winner register: a push decided in the previous cycle (the PEs count it).
-        "pushed": 1,
-        # The broadcast register's next value (each PE's copy of it is the register): column
-        # ``j`` and its value; every PE reads its pointers at pointer address
-        # ``a = ptr_base + j`` (even bank row ``(a + 1) // 2``, odd bank row ``a // 2``;
-        # ``odd`` is ``a % 2``).
-        "bcast": 1,
-        "bcast_value": signed(config.act_width),
-        "bcast_even_row": _bits(config.ptr_depth // 2 - 1),
-        "bcast_odd_row": _bits(config.ptr_depth // 2 - 1),
-        "bcast_odd": 1,
+        # The winner register: the pushes decided in the previous cycle (the PEs count them).
+        "pushed": range(k + 1),
+        # The broadcast register's next value (each PE's copy of it is the register), one
+        # lane per column broadcast in a cycle (``broadcast_width``; the lanes in use are
+        # the lowest, lane 0 the lowest PE of the slot): column ``j`` and its value; every PE
+        # reads its pointers at pointer address ``a = ptr_base + j`` (even bank row
+        # ``(a + 1) // 2``, odd bank row ``a // 2``; ``odd`` is ``a % 2``).
+        "bcast": k,
+        "bcast_value": data.ArrayLayout(signed(config.act_width), k),
+        "bcast_even_row": data.ArrayLayout(_bits(config.ptr_depth // 2 - 1), k),
+        "bcast_odd_row": data.ArrayLayout(_bits(config.ptr_depth // 2 - 1), k),
+        "bcast_odd": k,
     })
 
 
-@functools.cache
-def event_layout():
-    """One PE's event bits of a cycle, one per :data:`COUNTED_ACTIONS` (internal; not part of
-    the host protocol): the PE registers them, the array adds them up
-    (``eie_hw/rtl/counters.py``)."""
-    return data.StructLayout(dict.fromkeys(COUNTED_ACTIONS, 1))
+def event_bounds(config):
+    """The most events of each of :data:`COUNTED_ACTIONS` one PE has in a cycle: one, but
+    ``broadcast_width`` pointer reads (one per lane)."""
+    return {name: config.broadcast_width if name == "pointer_reads" else 1
+            for name in COUNTED_ACTIONS}
+
+
+def event_layout(config):
+    """One PE's event counts of a cycle, one field per :data:`COUNTED_ACTIONS` wide enough for
+    :func:`event_bounds` (internal; not part of the host protocol): the PE registers them,
+    the array adds them up (``eie_hw/rtl/counters.py``)."""
+    return data.StructLayout({name: range(most + 1)
+                              for name, most in event_bounds(config).items()})
 
 
 @functools.cache

@@ -20,11 +20,13 @@ from sim.verify.cocotb_bench.stimulus import small_config
 #: The configurations (sim.verify.cocotb_bench.stimulus.small_config: small memories, small
 #: Verilog).
 CONFIGS = {f"n{n}-f{f}": small_config(n, f) for n, f in ((1, 1), (4, 8), (16, 1), (64, 8))}
+CONFIGS["n16-f8-k2"] = small_config(16, 8, broadcast_width=2)
 
 #: What the default (CI) run covers: Icarus is ~10x slower per cycle and grows with the PE
-#: count, so it takes the small arrays and Verilator the large ones.
+#: count, so it takes the small arrays and Verilator the large ones (and the array that
+#: broadcasts two activations per cycle).
 CI = {("icarus", "n1-f1"), ("icarus", "n4-f8"), ("verilator", "n16-f1"),
-      ("verilator", "n64-f8")}
+      ("verilator", "n64-f8"), ("verilator", "n16-f8-k2")}
 
 TESTS = ["test_random", "test_back_to_back", "test_reset_mid_job", "test_errors", "test_fig2"]
 

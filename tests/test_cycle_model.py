@@ -27,7 +27,22 @@ def same(a, b):
 @pytest.mark.parametrize("n_pes", [1, 2, 4, 8, 16])
 @pytest.mark.parametrize("depth", [1, 2, 3, 8])
 def test_fast_equals_reference(rng, seed, n_pes, depth):
-    config = EIEConfig(n_pes=n_pes, fifo_depth=depth)
+    _compare(rng, seed, EIEConfig(n_pes=n_pes, fifo_depth=depth))
+
+
+@pytest.mark.parametrize("broadcast_width", [2, 4])
+@pytest.mark.parametrize("n_pes", [4, 8, 16])
+@pytest.mark.parametrize("lanes_of_depth", [1, 2, 4])
+def test_fast_equals_reference_broadcast_width(rng, seed, broadcast_width, n_pes,
+                                               lanes_of_depth):
+    """Up to ``broadcast_width`` broadcasts per cycle, at queue depths of 1, 2 and 4 times
+    it (a queue as deep as a cycle's broadcasts stalls the most)."""
+    _compare(rng, seed, EIEConfig(n_pes=n_pes, broadcast_width=broadcast_width,
+                                  fifo_depth=lanes_of_depth * broadcast_width))
+
+
+def _compare(rng, seed, config):
+    n_pes = config.n_pes
     for trial in range(25):
         n_in = int(rng.integers(1, 70))
         counts = rng.poisson(rng.uniform(0, 5), (n_pes, n_in))
@@ -119,6 +134,47 @@ def test_empty_columns_cost_no_entry_slot(rng):
     full = layer_timing(config, counts, np.ones(7), 1)
     packed = layer_timing(config, np.array([[6, 6, 6, 6]]), np.ones(4), 1)
     assert full.compute == packed.compute
+
+
+def test_broadcast_width_pushes_a_slot_per_cycle():
+    """``k`` PEs' worth of non-zero activations per cycle: a slot of 4 non-zero inputs takes
+    one cycle at width 4, two at width 2, four at width 1 (queues deep enough never to
+    stall); each PE holds entries for one column, so the last PE's entry is issued the cycle
+    its column reaches the queue's head, ``QUEUE_LATENCY`` after the push."""
+    counts = np.zeros((4, 4), dtype=int)
+    counts[np.arange(4), np.arange(4)] = 1            # PE p: one entry of column p
+    for width in (1, 2, 4):
+        config = EIEConfig(n_pes=4, fifo_depth=8, broadcast_width=width)
+        timing = layer_timing(config, counts, np.ones(4), 1)
+        last_push = SCAN_LATENCY + 1 + 4 // width - 1
+        assert timing.broadcast_stalls == 0 and timing.broadcasts == 4
+        assert timing.compute == last_push + QUEUE_LATENCY + ARITH_LATENCY + 1 \
+            + PE_REPORT_LATENCY + 1
+        assert timing.ccu_actions["lnzd_evaluations"] == 4 // width
+        assert reference_layer_timing(config, counts, np.ones(4), 1).compute == timing.compute
+
+
+def test_broadcast_width_pushes_only_what_every_queue_has_places_for():
+    """Depth 2, width 2, one PE holding an entry of every column: the first cycle pushes two
+    columns, which take both places until the PE's releases are seen (two pops, the second
+    one cycle after the first: the PE streams one entry per cycle); the stream unit pops in
+    ``t + QUEUE_LATENCY``, the CCU sees it ``1 + PE_REPORT_LATENCY`` later and pushes one
+    column (one place), the next cycle the second: the stall is counted only in cycles that
+    push nothing."""
+    config = EIEConfig(n_pes=2, fifo_depth=2, broadcast_width=2)
+    counts = np.ones((2, 4), dtype=int)
+    timing = layer_timing(config, counts, np.ones(4), 1)
+    first = SCAN_LATENCY + 1                    # slot 0: both columns, both places taken
+    # Slot 1 waits from first + 1: the first pop (first + QUEUE_LATENCY) frees one place,
+    # seen 1 + PE_REPORT_LATENCY later (one column pushed), the second pop one more.
+    second = first + QUEUE_LATENCY + 1 + PE_REPORT_LATENCY
+    third = second + 1
+    assert timing.broadcast_stalls == second - (first + 1)
+    # One LNZD evaluation per cycle with a winner: three push cycles and the stalls.
+    assert timing.ccu_actions["lnzd_evaluations"] == 3 + timing.broadcast_stalls
+    assert timing.compute == third + QUEUE_LATENCY + ARITH_LATENCY + 1 + PE_REPORT_LATENCY + 1
+    ref = reference_layer_timing(config, counts, np.ones(4), 1)
+    assert (ref.compute, ref.broadcast_stalls) == (timing.compute, timing.broadcast_stalls)
 
 
 def test_job_timing_chains_layers(rng):

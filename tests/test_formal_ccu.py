@@ -4,14 +4,14 @@ and no zero and no column past ``n_in`` (docs/microarchitecture.md, "COMPUTE"). 
 check from reset at 2 and 4 PEs."""
 
 import pytest
-from amaranth import Array, Cat, Module, Signal, signed
+from amaranth import Array, Cat, Module, Mux, Signal, signed
 from amaranth.hdl import Assert, Assume, Cover
 from amaranth.lib import data, wiring
 from amaranth.lib.wiring import In
 
 from eie_hw.protocol import START_COUNT_BITS, column_bits, layer_layout
 from eie_hw.rtl.ccu import CCU
-from eie_hw.rtl.slot_scan import HELD_FLAGS
+from eie_hw.rtl.slot_scan import held_flag_count
 from eie_hw.timing import CONTROL_LATENCY, MEMORY_LATENCY
 from sim.verify import formal
 from tests.formal_parts import open_design, part, small_config
@@ -20,18 +20,21 @@ pytestmark = pytest.mark.skipif(bool(formal.missing_tools()),
                                 reason=f"formal tools missing: {formal.missing_tools()}")
 
 
-def ccu_config(n_pes):
+def ccu_config(n_pes, broadcast_width=1):
     """Two slots per PE (``n_in`` up to ``2 * n_pes``), two layers; the rest as small as the
-    configuration allows (the pointer space holds a layer of ``2 * n_pes`` inputs)."""
+    configuration allows (the pointer space holds a layer of ``2 * n_pes`` inputs; queues of
+    3 items, of 2 per lane when more than one)."""
     return small_config(n_pes=n_pes, act_depth=2, ptr_depth=2 * n_pes + 2, bias_depth=2,
-                        max_layers=2)
+                        max_layers=2, broadcast_width=broadcast_width,
+                        fifo_depth=3 if broadcast_width == 1 else 2 * broadcast_width)
 
 
-#: Cycles checked from reset, per PE count. At 2 PEs a layer of four non-zero inputs finishes
-#: at step 18 (the cover); at 4 PEs 17 cycles hold the shortest layers to their end and check
-#: the broadcasts of longer ones. z3 needs 34 s for 19 steps at 2 PEs and 18 s for 17 at
-#: 4 PEs; a few steps more multiply that, and do not fit the test suite.
-BMC_DEPTH = {2: 19, 4: 17}
+#: Cycles checked from reset, per ``(n_pes, broadcast_width)``. At 2 PEs a layer of four
+#: non-zero inputs finishes at step 18 (the cover); at 4 PEs 17 cycles hold the shortest
+#: layers to their end and check the broadcasts of longer ones. z3 needs 34 s for 19 steps at
+#: 2 PEs and 18 s for 17 at 4 PEs; a few steps more multiply that, and do not fit the test
+#: suite.
+BMC_DEPTH = {(2, 1): 19, (4, 1): 17, (2, 2): 19}
 
 
 class CCUProperties(wiring.Component):
@@ -61,7 +64,7 @@ class CCUProperties(wiring.Component):
             "start": In(1), "n_layers": In(START_COUNT_BITS),
             "table_wr_en": In(1), "table_wr_addr": In(range(config.max_layers)),
             "table_wr_data": In(lay),
-            "room": In(data.ArrayLayout(HELD_FLAGS, n)), "idle": In(n),
+            "room": In(data.ArrayLayout(held_flag_count(config), n)), "idle": In(n),
             "act": In(data.ArrayLayout(signed(config.act_width), n * config.act_depth)),
         })
 
@@ -95,19 +98,30 @@ class CCUProperties(wiring.Component):
         for k in range(n):
             m.d.comb += ccu.values[k].eq(act[slots[-1] * n + k])
 
-        # Section: the broadcasts of the layer.
-        address = Cat(ctrl.bcast_odd, ctrl.bcast_odd_row)
-        column = Signal(column_bits(cfg) + 1)
-        m.d.comb += column.eq(address - scan.ptr_base)
+        # Section: the broadcasts of the layer, lane by lane (the lanes in use are the
+        # lowest, their columns ascending).
         seen = Signal(columns)
-        last, any_seen = Signal.like(column), Signal()
+        last = Signal(column_bits(cfg) + 1)
+        any_seen = Signal()
+        previous, previous_any, newly = last, any_seen, 0
+        for lane in range(cfg.broadcast_width):
+            address = Cat(ctrl.bcast_odd[lane], ctrl.bcast_odd_row[lane])
+            column = Signal.like(last, name=f"column{lane}")
+            m.d.comb += column.eq(address - scan.ptr_base)
+            pushed = ctrl.compute & ctrl.bcast[lane]
+            if lane:
+                m.d.comb += Assert(~ctrl.bcast[lane] | ctrl.bcast[lane - 1])
+            with m.If(pushed):
+                m.d.comb += [Assert(column < scan.n_in), Assert(act[column] != 0),
+                             Assert(ctrl.bcast_value[lane] == act[column]),
+                             Assert(~previous_any | (column > previous))]
+            previous = Mux(pushed, column, previous)
+            previous_any = previous_any | pushed
+            newly = newly | Mux(pushed, 1 << column, 0)
         with m.If(~ctrl.compute):
             m.d.sync += [seen.eq(0), any_seen.eq(0)]
-        with m.Elif(ctrl.bcast):
-            m.d.comb += [Assert(column < scan.n_in), Assert(act[column] != 0),
-                         Assert(ctrl.bcast_value == act[column]),
-                         Assert(~any_seen | (column > last))]
-            m.d.sync += [seen.eq(seen | (1 << column)), last.eq(column), any_seen.eq(1)]
+        with m.Else():
+            m.d.sync += [seen.eq(seen | newly), last.eq(previous), any_seen.eq(previous_any)]
         nonzero = Cat((self.act[c] != 0) & (c < scan.n_in) for c in range(columns))
         expected = Signal(columns)
         m.d.comb += expected.eq(nonzero)
@@ -121,20 +135,21 @@ class CCUProperties(wiring.Component):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("n_pes", sorted(BMC_DEPTH))
-def test_ccu_broadcasts(tmp_path, n_pes):
+@pytest.mark.parametrize("n_pes, broadcast_width", sorted(BMC_DEPTH))
+def test_ccu_broadcasts(tmp_path, n_pes, broadcast_width):
     """Bounded (``bmc``, :data:`BMC_DEPTH` cycles from reset): see the docs, "Formal"."""
-    depth = BMC_DEPTH[n_pes]
-    result = formal.check(CCUProperties(ccu_config(n_pes)), tmp_path, mode="bmc",
-                          depth=depth, name=f"ccu{n_pes}")
-    print(f"{n_pes} PEs: no violation in {depth} cycles (bmc) in {result.seconds:.1f} s")
+    depth = BMC_DEPTH[n_pes, broadcast_width]
+    result = formal.check(CCUProperties(ccu_config(n_pes, broadcast_width)), tmp_path,
+                          mode="bmc", depth=depth, name=f"ccu{n_pes}k{broadcast_width}")
+    print(f"{n_pes} PEs, broadcast width {broadcast_width}: no violation in {depth} cycles "
+          f"(bmc) in {result.seconds:.1f} s")
 
 
 def test_ccu_finishes_a_full_slot_set(tmp_path):
     """Not vacuous: a layer with every input non-zero finishes within the depth (cover, at
     step 18)."""
     result = formal.check(CCUProperties(ccu_config(2)), tmp_path, mode="cover",
-                          depth=BMC_DEPTH[2], name="ccu_cover")
+                          depth=BMC_DEPTH[2, 1], name="ccu_cover")
     print(f"covered in {result.seconds:.1f} s")
 
 
@@ -142,5 +157,5 @@ def test_missing_broadcast_is_caught(tmp_path):
     """A harness that expects one broadcast fewer: the check finds the layer."""
     with pytest.raises(formal.FormalFailure) as failure:
         formal.check(CCUProperties(ccu_config(2), drop_last=True), tmp_path, mode="bmc",
-                     depth=BMC_DEPTH[2], name="ccu_drop")
+                     depth=BMC_DEPTH[2, 1], name="ccu_drop")
     assert failure.value.status == "FAIL" and failure.value.traces

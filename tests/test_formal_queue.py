@@ -9,7 +9,7 @@ from amaranth import Array, Mux, Signal
 from amaranth.hdl import Assert, Cover
 
 from eie_hw.rtl.queue import column_item_layout
-from eie_hw.rtl.slot_scan import HELD_FLAGS
+from eie_hw.rtl.slot_scan import held_flag_count
 from eie_hw.timing import BROADCAST_LATENCY, CONTROL_LATENCY, POINTER_LATENCY
 from sim.verify import formal
 from tests.formal_parts import part, small_config
@@ -81,10 +81,12 @@ class QueueProperties(ScannedPE):
         bcast, stage1, stage2 = Signal(), Signal(), Signal()
         m.d.sync += [bcast.eq(pe.ctrl.bcast), stage1.eq(bcast), stage2.eq(stage1)]
         held = queue.count + bcast + stage1 + stage2
-        pushing, popping = queue.input.valid, queue.pop & ~queue.empty
+        # One PE: a broadcast width of 1 (``broadcast_width <= n_pes``), one lane.
+        assert cfg.broadcast_width == 1
+        pushing, popping = queue.input[0].valid, queue.pop & ~queue.empty
         m.d.comb += [
             Assert(pointer.pending == (stage1 | stage2)),
-            Assert((pointer.output.valid | pointer.drop) == stage2),
+            Assert((pointer.output[0].valid | pointer.drop[0]) == stage2),
             Assert(~pushing | (queue.count < depth)),
             Assert(held + pe.ctrl.pushed <= depth),
             Assert(~queue.pop | ~queue.empty),
@@ -98,7 +100,7 @@ class QueueProperties(ScannedPE):
         # The PE counts an item from its copy of the winner register, in the cycle the item
         # is in its copy of the broadcast register: its report shows it from the next cycle.
         reported = queue.count + stage1 + stage2
-        for j in range(HELD_FLAGS):
+        for j in range(held_flag_count(cfg)):
             with m.If(started):
                 m.d.comb += Assert(pe.held_flags[j] == (reported >= depth - j))
 
@@ -110,7 +112,7 @@ class QueueProperties(ScannedPE):
         for i in range(depth):
             kept = ref[i + 1] if (i + 1 < depth) else ref[i]
             shifted = Mux(popping, kept.as_value(), ref[i].as_value())
-            m.d.sync += ref[i].eq(Mux(pushing & (slot == i), queue.input.payload.as_value(),
+            m.d.sync += ref[i].eq(Mux(pushing & (slot == i), queue.input[0].payload.as_value(),
                                       shifted))
         m.d.sync += ref_count.eq(ref_count + pushing - popping)
         oldest = ref[Mux(ref_count == 0, 0, ref_count - 1)] if self._lifo else ref[0]

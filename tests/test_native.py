@@ -22,7 +22,9 @@ from sim.verify.scoreboard import JobFailure
 pytestmark = pytest.mark.skipif(shutil.which("g++") is None or shutil.which("make") is None,
                                 reason="the native engine needs g++ and make")
 
-CONFIGS = {1: small_config(1, 1), 4: small_config(4, 8), 16: small_config(16, 8)}
+#: The arrays, by name: PE count, and the broadcast width where it is not 1.
+CONFIGS = {1: small_config(1, 1), 4: small_config(4, 8), 16: small_config(16, 8),
+           "16-k2": small_config(16, 8, broadcast_width=2)}
 _builds = {}
 
 
@@ -40,7 +42,7 @@ def _bench(n_pes):
     return NativeBench(_build(n_pes))
 
 
-@pytest.mark.parametrize("n_pes", sorted(CONFIGS))
+@pytest.mark.parametrize("n_pes", list(CONFIGS))
 @pytest.mark.parametrize("kind", KINDS)
 def test_random_jobs_match_the_models(n_pes, kind, rng):
     """Three back-to-back random jobs of ``kind``: outputs bit for bit, cycles, broadcasts,

@@ -57,6 +57,23 @@ def test_random_network(seed, rng, n_pes, fifo_depth):
     check(image, [x], seed, f"N={n_pes} fifo={fifo_depth} sizes={sizes}")
 
 
+@pytest.mark.parametrize("broadcast_width, n_pes, fifo_depth", [
+    (2, 2, 2), (2, 4, 2), (2, 8, 4), (2, 16, 8), (4, 4, 4), (4, 8, 8), (4, 16, 4)])
+def test_random_network_broadcast_width(seed, rng, broadcast_width, n_pes, fifo_depth):
+    """Up to ``broadcast_width`` activations per cycle: outputs as the golden model's, cycles
+    and counters as the cycle model's, at dense and sparse inputs (the lanes full and not)."""
+    cfg = small_config(n_pes=n_pes, fifo_depth=fifo_depth, act_depth=16,
+                       broadcast_width=broadcast_width)
+    cap = n_pes * cfg.act_depth
+    sizes = [int(rng.integers(1, min(cap, 48) + 1)) for _ in range(3)]
+    layers = [random_layer(rng, cfg, sizes[1], sizes[0], 0.4, **RTL_LAYER),
+              random_layer(rng, cfg, sizes[2], sizes[1], 0.3, relu=False, **RTL_LAYER)]
+    image = encode_network(cfg, layers)
+    inputs = [random_input(rng, cfg, sizes[0]), random_input(rng, cfg, sizes[0], zeros=0)]
+    check(image, inputs, seed, f"k={broadcast_width} N={n_pes} fifo={fifo_depth} "
+                               f"sizes={sizes}")
+
+
 def test_long_zero_runs(seed, rng):
     """More than 15 zero rows before a non-zero: padding entries, rows up to 48 per PE."""
     cfg = small_config(n_pes=2, fifo_depth=2, act_depth=48)

@@ -10,10 +10,12 @@ from eie_hw.rtl.stream_unit import SparseStreamUnit
 from eie_hw.timing import MEMORY_LATENCY, POINTER_LATENCY
 
 
-def test_pointer_read_unit(seed, rng):
-    """Every broadcast column's pointers come out POINTER_LATENCY cycles later: a non-empty
-    column on ``output``, an empty one as ``drop``; nothing else ever leaves the unit."""
-    cfg = UNIT_CONFIG
+@pytest.mark.parametrize("width", [1, 2])
+def test_pointer_read_unit(seed, rng, width):
+    """Every broadcast column's pointers come out POINTER_LATENCY cycles later on its lane: a
+    non-empty column on the lane's ``output``, an empty one as its ``drop``; nothing else
+    ever leaves the unit. With two lanes, both banks' copies hold what the host wrote."""
+    cfg = UNIT_CONFIG.replace(broadcast_width=width)
     dut = PointerReadUnit(cfg)
     pointers = np.sort(rng.integers(0, 2 ** cfg.ptr_width, size=cfg.ptr_depth))
     pointers[10:14] = pointers[10]                 # empty columns 10, 11, 12
@@ -30,30 +32,32 @@ def test_pointer_read_unit(seed, rng):
             await ctx.tick()
             ctx.set(port.en, 0)
         cycle, pending = 0, list(reads)
-        while pending or cycle < max(sent, default=0) + POINTER_LATENCY + 2:
-            bcast = bool(pending) and rng.random() < 0.7
-            ctx.set(dut.ctrl.bcast, bcast)
-            if bcast:
-                a = int(pending.pop(0))
-                value = int(rng.integers(cfg.act_min, cfg.act_max + 1))
-                ctx.set(dut.ctrl.bcast_even_row, (a + 1) // 2)
-                ctx.set(dut.ctrl.bcast_odd_row, a // 2)
-                ctx.set(dut.ctrl.bcast_odd, a % 2)
-                ctx.set(dut.ctrl.bcast_value, value)
-                sent[cycle] = (value, int(pointers[a]), int(pointers[a + 1]))
-            else:      # the banks read whatever the broadcast register holds
-                ctx.set(dut.ctrl.bcast_even_row, int(rng.integers(0, cfg.ptr_depth // 2)))
-            out = ctx.get(dut.output.payload)
-            if ctx.get(dut.output.valid):
-                got[cycle] = (out.value, out.start, out.end)
-            if ctx.get(dut.drop):
-                got[cycle] = "drop"
+        while pending or cycle < max((t for t, _ in sent), default=0) + POINTER_LATENCY + 2:
+            for lane in range(width):
+                bcast = bool(pending) and rng.random() < 0.7
+                ctx.set(dut.ctrl.bcast[lane], bcast)
+                if bcast:
+                    a = int(pending.pop(0))
+                    value = int(rng.integers(cfg.act_min, cfg.act_max + 1))
+                    ctx.set(dut.ctrl.bcast_even_row[lane], (a + 1) // 2)
+                    ctx.set(dut.ctrl.bcast_odd_row[lane], a // 2)
+                    ctx.set(dut.ctrl.bcast_odd[lane], a % 2)
+                    ctx.set(dut.ctrl.bcast_value[lane], value)
+                    sent[cycle, lane] = (value, int(pointers[a]), int(pointers[a + 1]))
+                else:  # the banks read whatever the broadcast register holds
+                    ctx.set(dut.ctrl.bcast_even_row[lane],
+                            int(rng.integers(0, cfg.ptr_depth // 2)))
+                out = ctx.get(dut.output[lane].payload)
+                if ctx.get(dut.output[lane].valid):
+                    got[cycle, lane] = (out.value, out.start, out.end)
+                if ctx.get(dut.drop) >> lane & 1:
+                    got[cycle, lane] = "drop"
             await ctx.tick()
             cycle += 1
 
     simulate(dut, testbench)
-    want = {t + POINTER_LATENCY: item if item[1] != item[2] else "drop"
-            for t, item in sent.items()}
+    want = {(t + POINTER_LATENCY, lane): item if item[1] != item[2] else "drop"
+            for (t, lane), item in sent.items()}
     assert got == want, f"seed={seed}"
     assert "drop" in want.values(), f"seed={seed}: no empty column tested"
 

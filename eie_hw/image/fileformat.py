@@ -43,7 +43,7 @@ __all__ = ["FORMAT_VERSION", "MAGIC", "save_image", "load_image", "image_to_byte
            "image_from_bytes", "write_atomic"]
 
 MAGIC = b"EIEIMG\r\n"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 _PREFIX = struct.Struct("<8sII")
 _CRC = struct.Struct("<I")
 _ARRAYS = ("codebook", "bias", "row_order", "ptr", "entries")

@@ -17,7 +17,7 @@ from eie_hw.protocol import (
 from eie_hw.timing import CONTROL_LATENCY, INIT_LATENCY, WRITEBACK_LATENCY
 
 from .checks import ConfigComponent
-from .slot_scan import HELD_FLAGS, SlotScan
+from .slot_scan import SlotScan, held_flag_count
 
 __all__ = ["CCU", "Phase"]
 
@@ -36,9 +36,10 @@ class CCU(ConfigComponent):
     (``t_done + 1``) and WRITEBACK (``writeback_cycles(rows, next_rows)``), during which the
     next layer's biases are loaded, back to back; ``cycles`` counts them, so it equals
     ``sim.models.cycle_model.job_timing(image, x).total``. In COMPUTE it scans the source slots,
-    picks the lowest non-zero PE of the current slot with the LNZD and broadcasts
-    ``(value, slot * n_pes + winner)`` when no queue is full (:class:`~.slot_scan.SlotScan`);
-    the broadcast register presents it to every PE ``BROADCAST_LATENCY`` cycles after the push.
+    picks the lowest non-zero PEs of the current slot (up to ``broadcast_width``) with the
+    LNZD and broadcasts ``(value, slot * n_pes + winner)`` of as many as the queues have
+    places for (:class:`~.slot_scan.SlotScan`); the broadcast register presents them to every
+    PE ``BROADCAST_LATENCY`` cycles after the push.
 
     The layer table is read through registers (the running and the next layer's entries).
     A layer-table entry is checked in the first cycle of its bias initialisation (INIT for
@@ -66,7 +67,7 @@ class CCU(ConfigComponent):
         Status; ``result_bank`` is the bank holding the last job's outputs (``n_layers % 2``).
     broadcasts, stalls : Out
         Performance counters of the job: activations broadcast, and COMPUTE cycles in which
-        one was ready but some queue was full (``LayerTiming.broadcasts`` and
+        one was ready but none was broadcast (some queue was full) (``LayerTiming.broadcasts`` and
         ``broadcast_stalls`` summed over layers).
     """
 
@@ -81,7 +82,7 @@ class CCU(ConfigComponent):
             "table_wr_data": In(layer_layout(config)),
             "ctrl": Out(control_layout(config)),
             "values": In(signed(config.act_width)).array(n),
-            "room": In(data.ArrayLayout(HELD_FLAGS, n)),
+            "room": In(data.ArrayLayout(held_flag_count(config), n)),
             "idle": In(n),
             "busy": Out(1),
             "done": Out(1),
@@ -149,8 +150,7 @@ class CCU(ConfigComponent):
         for name in ("scan_slot", "pushed", "bcast", "bcast_value",
                      "bcast_even_row", "bcast_odd_row", "bcast_odd"):
             m.d.comb += getattr(ctrl, name).eq(getattr(scan.ctrl, name))
-        with m.If(scan.push):
-            m.d.sync += self.broadcasts.eq(self.broadcasts + 1)
+        m.d.sync += self.broadcasts.eq(self.broadcasts + scan.pushes)
         with m.If(scan.stall):
             m.d.sync += self.stalls.eq(self.stalls + 1)
         layer_done = scan.exhausted & ~scan.in_flight & self.idle.all()

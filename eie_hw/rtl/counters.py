@@ -4,7 +4,7 @@ from amaranth import Module, Signal
 from amaranth.lib import data
 from amaranth.lib.wiring import In, Out
 
-from eie_hw.protocol import COUNTED_ACTIONS, CYCLE_COUNTER_BITS, event_layout
+from eie_hw.protocol import COUNTED_ACTIONS, CYCLE_COUNTER_BITS, event_bounds, event_layout
 from eie_hw.timing import COUNTER_FAN_IN, COUNTER_SLACK, counter_latency
 
 from .checks import ConfigComponent
@@ -16,8 +16,8 @@ class ActionCounters(ConfigComponent):
     """One counter for each action of :data:`~eie_hw.protocol.COUNTED_ACTIONS`: the number of
     its events, over every PE, since the last ``clear``.
 
-    Each PE presents its event bits as registers (``events[k]``, one bit per action and
-    cycle). A tree of registered adders, ``COUNTER_FAN_IN`` inputs each, sums them level by
+    Each PE presents its events as registers (``events[k]``, a count per action and cycle:
+    one bit, but up to ``broadcast_width`` pointer reads). A tree of registered adders, ``COUNTER_FAN_IN`` inputs each, sums them level by
     level; the top of the tree is added to the counters. An event register high in cycle ``v``
     is in its counter from ``v + counter_latency(n_pes)`` (``eie_hw/timing.py``), no later
     than a job's ``done`` (``COUNTER_SLACK``, checked here). Nothing here feeds the array's
@@ -35,7 +35,7 @@ class ActionCounters(ConfigComponent):
 
     Ports
     -----
-    events : In(ArrayLayout(event_layout(), n_pes))
+    events : In(ArrayLayout(event_layout(config), n_pes))
         Every PE's event registers.
     clear : In(1)
         Start counting a new job.
@@ -51,7 +51,7 @@ class ActionCounters(ConfigComponent):
                              "job's last event and done")
         self._config = config
         super().__init__({
-            "events": In(data.ArrayLayout(event_layout(), config.n_pes)),
+            "events": In(data.ArrayLayout(event_layout(config), config.n_pes)),
             "clear": In(1),
             **{name: Out(CYCLE_COUNTER_BITS) for name in COUNTED_ACTIONS},
         })
@@ -66,8 +66,9 @@ class ActionCounters(ConfigComponent):
             m.d.sync += hold.eq(levels + 1)
         with m.Elif(hold != 0):
             m.d.sync += hold.eq(hold - 1)
+        bounds = event_bounds(self._config)
         for name in COUNTED_ACTIONS:
-            terms = [(self.events[k][name], 1) for k in range(n)]
+            terms = [(self.events[k][name], bounds[name]) for k in range(n)]
             for level in range(levels):
                 terms = [self._adder(m, terms[i:i + COUNTER_FAN_IN], f"{name}_l{level}_{i}")
                          for i in range(0, len(terms), COUNTER_FAN_IN)]

@@ -12,7 +12,7 @@ from .checks import ConfigComponent
 from .pointer import PointerReadUnit
 from .queue import ActivationQueue
 from .replica import ReplicaRegister
-from .slot_scan import HELD_FLAGS
+from .slot_scan import held_flag_count
 from .stream_unit import SparseStreamUnit
 
 __all__ = ["PE"]
@@ -38,7 +38,9 @@ class PE(ConfigComponent):
 
     Memories (separate instances, for macro replacement): ``pointer.ptr_even``,
     ``pointer.ptr_odd``, ``stream.spmat``, ``arith.codebook``, ``arith.acc``, ``act.act0``,
-    ``act.act1``, ``act.bias``, ``queue.storage``.
+    ``act.act1``, ``act.bias``, ``queue.storage`` (with ``k = broadcast_width`` > 1: the
+    pointer banks of lanes 1 … k - 1 too, ``pointer.ptr_even1`` …, and the queue in ``k`` banks,
+    ``queue.storage0`` …).
 
     Parameters
     ----------
@@ -49,16 +51,16 @@ class PE(ConfigComponent):
     ctrl : In(control_layout)
         The CCU's control, including the slot scan's fields and the broadcast register's
         next value; registered here before use.
-    held_flags : Out(HELD_FLAGS)
+    held_flags : Out(held_flag_count)
         Registers: bit ``j`` is ``held >= fifo_depth - j``, the items held at the start of the
         cycle (the CCU adds the pushes these do not count yet).
     idle : Out
         A register: in the previous cycle no column was on its way in the PE, the queue was
         empty, the stream unit idle and no accumulator write pending.
-    events : Out(event_layout())
+    events : Out(event_layout(config))
         Registers: the actions of :data:`~eie_hw.protocol.COUNTED_ACTIONS` the units report
-        (a pointer read, a sparse-matrix word read, a multiply, an accumulator write), one
-        bit each, one cycle after the unit's flag; only the array's counters read them
+        (pointer reads, one per broadcast lane; a sparse-matrix word read, a multiply, an
+        accumulator write), one cycle after the unit's flag; only the array's counters read them
         (:class:`~.counters.ActionCounters`).
     act_data : Out
         The registered activation word read ``MEMORY_LATENCY`` cycles earlier (the slot scan's
@@ -74,9 +76,9 @@ class PE(ConfigComponent):
         self._config = config
         super().__init__({
             "ctrl": In(control_layout(config)),
-            "held_flags": Out(HELD_FLAGS),
+            "held_flags": Out(held_flag_count(config)),
             "idle": Out(1),
-            "events": Out(event_layout()),
+            "events": Out(event_layout(config)),
             "act_data": Out(signed(config.act_width)),
             "wr_en": In(1),
             "wr": In(write_layout(config)),
@@ -101,7 +103,8 @@ class PE(ConfigComponent):
 
         # Broadcast → pointers → queue → stream unit → arithmetic.
         m.d.comb += pointer.ctrl.eq(ctrl)
-        wiring.connect(m, pointer.output, queue.input)
+        for lane in range(cfg.broadcast_width):
+            wiring.connect(m, pointer.output[lane], queue.input[lane])
         m.d.comb += [stream.head.eq(queue.head), stream.head_valid.eq(~queue.empty),
                      queue.pop.eq(stream.pop)]
         m.d.comb += [arith.in_valid.eq(stream.entry_valid), arith.in_entry.eq(stream.entry),
@@ -134,14 +137,14 @@ class PE(ConfigComponent):
             m.d.comb += [port.en.eq(wr_en & (wr.space == space)), port.addr.eq(wr.addr),
                          port.data.eq(wr.data)]
 
-        # Items held: pushed (the winner register, in this PE's copy of the control
+        # Items held: pushed (the winner register's count, in this PE's copy of the control
         # ``1 + CONTROL_LATENCY`` cycles after the push) until dropped or taken.
         depth = cfg.fifo_depth
         held = Signal(range(depth + 1))
         held_next = Signal(range(depth + 1))
-        m.d.comb += held_next.eq(held + ctrl.pushed - pointer.drop - stream.pop)
+        m.d.comb += held_next.eq(held + ctrl.pushed - sum(pointer.drop) - stream.pop)
         m.d.sync += held.eq(held_next)
-        for j in range(HELD_FLAGS):
+        for j in range(held_flag_count(cfg)):
             m.d.sync += self.held_flags[j].eq(held_next >= depth - j)
 
         # Event registers of the action counters: every unit's flag registered once more, so

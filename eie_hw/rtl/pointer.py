@@ -1,6 +1,6 @@
 """The pointer read unit: a broadcast column's pointers ``p[j]``, ``p[j + 1]``, before its queue."""
 
-from amaranth import Module, Mux, Signal, signed
+from amaranth import Cat, Module, Mux, Signal, signed
 from amaranth.lib import stream
 from amaranth.lib.memory import Memory
 from amaranth.lib.wiring import In, Out
@@ -17,15 +17,18 @@ __all__ = ["PointerReadUnit"]
 
 class PointerReadUnit(ConfigComponent):
     """Two pointer banks (``ptr_even``, ``ptr_odd``) read as one wide pointer, for every
-    column the broadcast register presents.
+    column the broadcast register presents; one pair of banks per broadcast lane
+    (``broadcast_width``; lane ``l > 0`` reads ``ptr_even{l}``, ``ptr_odd{l}``, copies that the
+    host writes together).
 
     Pointer address ``a`` lives in bank ``a % 2`` at row ``a // 2``; the CCU's broadcast
     register carries the rows ``(a + 1) // 2`` (even bank) and ``a // 2`` (odd bank) and ``a %
     2``, so ``p[a]`` and ``p[a + 1]`` come out together. The banks read those rows in every
     cycle, straight from the broadcast register; their data is registered
     (``POINTER_LATENCY`` = 2 cycles after the broadcast) before any logic uses it. In that
-    cycle a non-empty column ``(value, p[a], p[a + 1])`` leaves on ``output`` and an empty
-    one is dropped (``drop``): it never reaches the queue or the stream unit.
+    cycle a non-empty column ``(value, p[a], p[a + 1])`` leaves on its lane's ``output`` and
+    an empty one is dropped (its lane's ``drop``): it never reaches the queue or the stream
+    unit.
 
     Parameters
     ----------
@@ -35,28 +38,30 @@ class PointerReadUnit(ConfigComponent):
     -----
     ctrl : In(control_layout)
         ``bcast``, ``bcast_value``, ``bcast_even_row``, ``bcast_odd_row``, ``bcast_odd``.
-    output : Out(stream.Signature(column_item_layout, always_ready=True))
-        A non-empty column, ``POINTER_LATENCY`` cycles after its broadcast.
-    drop : Out
-        An empty column was dropped in this cycle.
+    output : Out(stream.Signature(column_item_layout, always_ready=True)).array(k)
+        Per lane, a non-empty column, ``POINTER_LATENCY`` cycles after its broadcast.
+    drop : Out(k)
+        Per lane, an empty column was dropped in this cycle.
     pending : Out
         A broadcast column is still in the unit (the PE is not idle).
     read : Out
-        A register: the banks read a broadcast column's pointers in the previous cycle (the
-        action ``pointer_reads`` of ``sim.models.actions``).
+        A register: the lanes whose banks read a broadcast column's pointers in the previous
+        cycle (the action ``pointer_reads`` of ``sim.models.actions``).
     even_wr, odd_wr : In(WritePortSignature)
-        Host writes of a row of the even or the odd bank.
+        Host writes of a row of the even or the odd bank (of every lane's copy).
     """
 
     def __init__(self, config):
         self._config = config
         rows = config.ptr_depth // 2
+        k = config.broadcast_width
         super().__init__({
             "ctrl": In(control_layout(config)),
-            "output": Out(stream.Signature(column_item_layout(config), always_ready=True)),
-            "drop": Out(1),
+            "output": Out(stream.Signature(column_item_layout(config),
+                                           always_ready=True)).array(k),
+            "drop": Out(k),
             "pending": Out(1),
-            "read": Out(1),
+            "read": Out(range(k + 1)),
             "even_wr": In(WritePortSignature(rows, config.ptr_width)),
             "odd_wr": In(WritePortSignature(rows, config.ptr_width)),
         })
@@ -67,34 +72,48 @@ class PointerReadUnit(ConfigComponent):
         ctrl = self.ctrl
         rows = cfg.ptr_depth // 2
         m = Module()
-        m.submodules.ptr_even = even = Memory(shape=cfg.ptr_width, depth=rows, init=[])
-        m.submodules.ptr_odd = odd = Memory(shape=cfg.ptr_width, depth=rows, init=[])
-        even_rd, odd_rd = even.read_port(), odd.read_port()
-        for mem_wr, port in ((even.write_port(), self.even_wr), (odd.write_port(), self.odd_wr)):
-            m.d.comb += [mem_wr.en.eq(port.en), mem_wr.addr.eq(port.addr),
-                         mem_wr.data.eq(port.data)]
-        m.d.comb += [even_rd.addr.eq(ctrl.bcast_even_row), odd_rd.addr.eq(ctrl.bcast_odd_row)]
+        reading, pending = [], []
+        for lane in range(cfg.broadcast_width):
+            suffix = str(lane) if lane else ""
+            m.submodules[f"ptr_even{suffix}"] = even = Memory(shape=cfg.ptr_width, depth=rows,
+                                                              init=[])
+            m.submodules[f"ptr_odd{suffix}"] = odd = Memory(shape=cfg.ptr_width, depth=rows,
+                                                            init=[])
+            even_rd, odd_rd = even.read_port(), odd.read_port()
+            for mem_wr, port in ((even.write_port(), self.even_wr),
+                                 (odd.write_port(), self.odd_wr)):
+                m.d.comb += [mem_wr.en.eq(port.en), mem_wr.addr.eq(port.addr),
+                             mem_wr.data.eq(port.data)]
+            m.d.comb += [even_rd.addr.eq(ctrl.bcast_even_row[lane]),
+                         odd_rd.addr.eq(ctrl.bcast_odd_row[lane])]
 
-        # Stage 1: the banks read; the column's value and parity wait beside them.
-        valid1, odd1 = Signal(), Signal()
-        value1 = Signal(signed(cfg.act_width))
-        m.d.sync += [valid1.eq(ctrl.bcast), odd1.eq(ctrl.bcast_odd), value1.eq(ctrl.bcast_value)]
-        # Stage 2: the banks' data registered; select, compare, queue or drop.
-        valid2, odd2 = Signal(), Signal()
-        value2 = Signal(signed(cfg.act_width))
-        even_q, odd_q = Signal(cfg.ptr_width), Signal(cfg.ptr_width)
-        m.d.sync += [valid2.eq(valid1), odd2.eq(odd1), value2.eq(value1),
-                     even_q.eq(even_rd.data), odd_q.eq(odd_rd.data)]
-        start, end = Signal(cfg.ptr_width), Signal(cfg.ptr_width)
-        m.d.comb += [start.eq(Mux(odd2, odd_q, even_q)), end.eq(Mux(odd2, even_q, odd_q))]
-        empty = start == end
-        m.d.comb += [
-            self.output.valid.eq(valid2 & ~empty),
-            self.output.payload.value.eq(value2),
-            self.output.payload.start.eq(start),
-            self.output.payload.end.eq(end),
-            self.drop.eq(valid2 & empty),
-            self.pending.eq(valid1 | valid2),
-            self.read.eq(valid1),
-        ]
+            # Stage 1: the banks read; the column's value and parity wait beside them.
+            valid1 = Signal(name=f"valid1{suffix}")
+            odd1 = Signal(name=f"odd1{suffix}")
+            value1 = Signal(signed(cfg.act_width), name=f"value1{suffix}")
+            m.d.sync += [valid1.eq(ctrl.bcast[lane]), odd1.eq(ctrl.bcast_odd[lane]),
+                         value1.eq(ctrl.bcast_value[lane])]
+            # Stage 2: the banks' data registered; select, compare, queue or drop.
+            valid2 = Signal(name=f"valid2{suffix}")
+            odd2 = Signal(name=f"odd2{suffix}")
+            value2 = Signal(signed(cfg.act_width), name=f"value2{suffix}")
+            even_q = Signal(cfg.ptr_width, name=f"even_q{suffix}")
+            odd_q = Signal(cfg.ptr_width, name=f"odd_q{suffix}")
+            m.d.sync += [valid2.eq(valid1), odd2.eq(odd1), value2.eq(value1),
+                         even_q.eq(even_rd.data), odd_q.eq(odd_rd.data)]
+            start = Signal(cfg.ptr_width, name=f"start{suffix}")
+            end = Signal(cfg.ptr_width, name=f"end{suffix}")
+            m.d.comb += [start.eq(Mux(odd2, odd_q, even_q)), end.eq(Mux(odd2, even_q, odd_q))]
+            empty = start == end
+            out = self.output[lane]
+            m.d.comb += [
+                out.valid.eq(valid2 & ~empty),
+                out.payload.value.eq(value2),
+                out.payload.start.eq(start),
+                out.payload.end.eq(end),
+                self.drop[lane].eq(valid2 & empty),
+            ]
+            reading.append(valid1)
+            pending += [valid1, valid2]
+        m.d.comb += [self.pending.eq(Cat(*pending).any()), self.read.eq(sum(reading))]
         return m

@@ -21,16 +21,20 @@ from .checks import ConfigComponent
 from .lnzd import LNZD
 from .replica import ReplicaRegister
 
-__all__ = ["HELD_FLAGS", "UNREPORTED_PUSHES", "SlotScan"]
+__all__ = ["UNREPORTED_PUSHES", "held_flag_count", "SlotScan"]
 
-#: Pushes that a PE's report of the items it holds, as the CCU sees it, does not count yet:
-#: the winner register, ``CONTROL_LATENCY`` cycles to the PE's copy of it, the PE's report
-#: register and its register here (``PE_REPORT_LATENCY``).
+#: Cycles of pushes that a PE's report of the items it holds, as the CCU sees it, does not
+#: count yet: the winner register, ``CONTROL_LATENCY`` cycles to the PE's copy of it, the PE's
+#: report register and its register here (``PE_REPORT_LATENCY``).
 UNREPORTED_PUSHES = 1 + CONTROL_LATENCY + PE_REPORT_LATENCY
 
-#: A PE reports ``held >= fifo_depth - j`` for ``j`` in ``0 … HELD_FLAGS - 1``: the CCU adds
-#: the pushes of the last ``UNREPORTED_PUSHES`` cycles, which the report does not hold yet.
-HELD_FLAGS = UNREPORTED_PUSHES + 1
+
+def held_flag_count(config):
+    """A PE reports ``held >= fifo_depth - j`` for ``j`` in ``0 … held_flag_count - 1``: the
+    CCU adds the pushes of the last ``UNREPORTED_PUSHES`` cycles (up to ``broadcast_width``
+    each), which the report does not hold yet, and asks for room for up to
+    ``broadcast_width`` more."""
+    return (UNREPORTED_PUSHES + 1) * config.broadcast_width
 
 
 class SlotScan(ConfigComponent):
@@ -47,20 +51,22 @@ class SlotScan(ConfigComponent):
       ``SLOT_BUFFER_DEPTH`` entries: the current slot's values stay in it, so that taking a
       slot loads only its flags and count.
     * **LNZD and push.** ``F`` holds the current slot's PEs whose activation is non-zero and
-      not yet broadcast, ``left`` their number. The lowest of them wins (the LNZD); it is
-      pushed when no PE is full, and leaves ``F`` (``F & (F - 1)``, ``left - 1``). A PE is
-      full when the items it reported plus the pushes of the last ``UNREPORTED_PUSHES``
-      cycles reach ``fifo_depth``: the OR over the PEs of each ``room`` flag is registered here
-      (``PE_REPORT_LATENCY``), and the pushes select one of those registers, so the decision
-      starts from registers of this unit only. When nothing remains (``left`` is 0, or 1 and
-      pushed), the oldest buffered slot becomes current (``F`` = its flags) in the next cycle.
-    * **Broadcast.** The winner register holds ``ctrl.pushed``, the winner's value (selected
-      from the current slot's values by the one-hot lowest flag) and the pointer rows of its
-      column ``slot * n_pes + winner`` (the current slot's first pointer address, registered
-      when the slot became current, plus the winner's index): the broadcast register's next
-      value, which each PE registers into its copy of the control, so that every PE has them
-      ``BROADCAST_LATENCY`` cycles after the push. No logic lies between the winner register
-      and the PEs' copies.
+      not yet broadcast, ``left`` their number. The ``k = broadcast_width`` lowest of them win
+      (one LNZD per lane, lane ``l`` on ``F`` with its ``l`` lowest flags cleared); the
+      lowest ``p`` are pushed, as many as every PE has places for, and leave ``F`` (``left -
+      p``). A PE's places, as this unit sees them, are ``fifo_depth`` less the items it
+      reported and the pushes of the last ``UNREPORTED_PUSHES`` cycles: the OR over the PEs of
+      each ``room`` flag is registered here (``PE_REPORT_LATENCY``), and the pushes' count
+      selects ``k`` of those registers, so the decision starts from registers of this unit
+      only. When nothing remains (``left == p``), the oldest buffered slot becomes current
+      (``F`` = its flags) in the next cycle.
+    * **Broadcast.** The winner register holds ``ctrl.pushed`` (the count ``p``) and, per lane,
+      whether it is pushed, its winner's value (selected from the current slot's values by
+      the one-hot lowest flag) and the pointer rows of its column ``slot * n_pes + winner``
+      (the current slot's first pointer address, registered when the slot became current,
+      plus the winner's index): the broadcast register's next value, which each PE registers
+      into its copy of the control, so that every PE has them ``BROADCAST_LATENCY`` cycles
+      after the push. No logic lies between the winner register and the PEs' copies.
 
     Parameters
     ----------
@@ -74,9 +80,9 @@ class SlotScan(ConfigComponent):
         The running layer's inputs and first pointer address.
     values : In(array of n_pes activations)
         Each PE's registered source-bank word (``PE.act_data``).
-    room : In(array of n_pes × HELD_FLAGS)
-        Each PE's registered flags ``held >= fifo_depth - j`` for ``j`` in ``0 … HELD_FLAGS - 1``
-        (``PE.held_flags``).
+    room : In(array of n_pes × held_flag_count)
+        Each PE's registered flags ``held >= fifo_depth - j`` for ``j`` in
+        ``0 … held_flag_count - 1`` (``PE.held_flags``).
     ctrl : Out
         The scan's and the broadcast's fields of :func:`~eie_hw.protocol.control_layout`
         (``scan_slot``, ``pushed``, ``bcast*``); the CCU copies
@@ -86,8 +92,9 @@ class SlotScan(ConfigComponent):
     in_flight : Out
         A push of the last ``BROADCAST_LATENCY + PE_REPORT_LATENCY`` cycles: in the winner or
         the broadcast register, or at the PEs but not yet in their (registered) idle flags.
-    push, stall : Out
-        A push in this cycle; a winner waiting for a full queue in this cycle.
+    pushes, stall : Out
+        The pushes of this cycle (``p``); a winner waiting for full queues in this cycle (none
+        pushed).
     """
 
     def __init__(self, config):
@@ -99,11 +106,11 @@ class SlotScan(ConfigComponent):
             "n_in": In(lay["n_in"].shape),
             "ptr_base": In(lay["ptr_base"].shape),
             "values": In(signed(config.act_width)).array(n),
-            "room": In(data.ArrayLayout(HELD_FLAGS, n)),
+            "room": In(data.ArrayLayout(held_flag_count(config), n)),
             "ctrl": Out(control_layout(config)),
             "exhausted": Out(1),
             "in_flight": Out(1),
-            "push": Out(1),
+            "pushes": Out(range(config.broadcast_width + 1)),
             "stall": Out(1),
         })
 
@@ -115,7 +122,6 @@ class SlotScan(ConfigComponent):
         shift = exact_log2(n)
         ctrl = self.ctrl
         m = Module()
-        m.submodules.lnzd = lnzd = LNZD(n)
         slot_shape = ctrl.scan_slot.shape()
         slots = Signal(len(self.n_in))
         m.d.comb += slots.eq((self.n_in + (n - 1)) >> shift)
@@ -176,6 +182,7 @@ class SlotScan(ConfigComponent):
 
         # Section: LNZD and push. ``F`` is the current slot's remaining non-zero PEs and
         # ``left`` their count, so that the decisions below need no test of ``F`` itself.
+        k = cfg.broadcast_width
         flags = Signal(n)
         left = Signal(range(n + 1))
         taken = Signal(len(slots))
@@ -183,29 +190,46 @@ class SlotScan(ConfigComponent):
         # the winner register then only adds the winner's index.
         cur_base = Signal(len(self.ptr_base) + 1)
         cur_base_1 = Signal.like(cur_base)
-        m.d.comb += lnzd.flags.eq(flags)
-        winner = lnzd.index[:shift] if shift else Const(0, 0)
-        lowest = Signal(n)
-        m.d.comb += lowest.eq(flags & -flags)
-        # Fullness: "some PE held >= fifo_depth - j items one cycle ago" (the OR over the PEs'
-        # reports, registered), selected by the pushes not in the reports yet.
-        full = Signal(HELD_FLAGS)
-        for j in range(HELD_FLAGS):
-            m.d.sync += full[j].eq(Cat(self.room[k][j] for k in range(n)).any())
-        pushes = [Signal(name=f"pushed{i}") for i in range(UNREPORTED_PUSHES)]
-        pushed = pushes[0]                   # the winner register's push
+        # Lane ``l`` wins with the lowest flag of ``F`` less its ``l`` lowest flags
+        # (``lane_flags[l]``); ``lane_flags[p]`` is ``F`` after ``p`` pushes.
+        lane_flags = [flags]
+        for lane in range(k):
+            rest = Signal(n, name=f"flags_after{lane + 1}")
+            m.d.comb += rest.eq(lane_flags[-1] & (lane_flags[-1] - 1))
+            lane_flags.append(rest)
+        winners, lowest = [], []
+        for lane in range(k):
+            m.submodules[f"lnzd{lane}" if k > 1 else "lnzd"] = lnzd = LNZD(n)
+            m.d.comb += lnzd.flags.eq(lane_flags[lane])
+            winners.append(lnzd.index[:shift] if shift else Const(0, 0))
+            one_hot = Signal(n, name=f"lowest{lane}" if k > 1 else "lowest")
+            m.d.comb += one_hot.eq(lane_flags[lane] & -lane_flags[lane])
+            lowest.append(one_hot)
+        # Places: "some PE held >= fifo_depth - j items one cycle ago" (the OR over the PEs'
+        # reports, registered), for the pushes not in the reports yet and the ones to come.
+        full = Signal(held_flag_count(cfg))
+        for j in range(len(full)):
+            m.d.sync += full[j].eq(Cat(self.room[pe][j] for pe in range(n)).any())
+        pushes = [Signal(range(k + 1), name=f"pushed{i}") for i in range(UNREPORTED_PUSHES)]
+        pushed = pushes[0]                   # the winner register's pushes
         for i in range(UNREPORTED_PUSHES):
-            m.d.sync += pushes[i].eq(pushes[i - 1] if i else self.push)
-        any_full = Signal()
-        with m.Switch(Cat(*pushes)):
-            for recent in range(1 << UNREPORTED_PUSHES):
-                with m.Case(recent):
-                    m.d.comb += any_full.eq(full[bin(recent).count("1")])
+            m.d.sync += pushes[i].eq(pushes[i - 1] if i else self.pushes)
+        unreported = Signal(range(k * UNREPORTED_PUSHES + 1))
+        m.d.comb += unreported.eq(sum(pushes))
+        # Places every PE has (at most k): the flags are monotone in j, so it is the number
+        # of the k flags from ``unreported`` on that are clear.
+        places = Signal(range(k + 1))
+        with m.Switch(unreported):
+            for u in range(k * UNREPORTED_PUSHES + 1):
+                with m.Case(u):
+                    m.d.comb += places.eq(k - sum(full[u + i] for i in range(k)))
         some = left != 0
-        m.d.comb += [self.push.eq(self.compute & some & ~any_full),
-                     self.stall.eq(self.compute & some & any_full)]
-        # Nothing remains after this cycle: the last flag is pushed, or there was none.
-        finished = Mux(self.push, left == 1, ~some)
+        count = Signal(range(k + 1))
+        m.d.comb += count.eq(Mux(left < places, left, places))
+        m.d.comb += [self.pushes.eq(Mux(self.compute, count, 0)),
+                     self.stall.eq(self.compute & some & (places == 0))]
+        # Nothing remains after this cycle: the last flags are pushed, or there were none.
+        finished = left == count
         take = Signal()
         m.d.comb += take.eq(self.compute & finished & (buffered != 0))
         m.d.comb += self.exhausted.eq(~some & (taken == slots))
@@ -228,33 +252,42 @@ class SlotScan(ConfigComponent):
                              cur_ptr.eq(rd_ptr), rd_ptr.eq(advance(rd_ptr)),
                              cur_base.eq(base), cur_base_1.eq(base + 1),
                              taken.eq(taken + 1)]
-            with m.Elif(self.push):
-                m.d.sync += [flags.eq(flags & (flags - 1)), left.eq(left - 1)]
+            with m.Else():
+                with m.Switch(count):
+                    for p in range(1, k + 1):
+                        with m.Case(p):
+                            m.d.sync += flags.eq(lane_flags[p])
+                m.d.sync += left.eq(left - count)
 
-        # Section: the winner register: the winner's value and its column's pointer address
-        # ``a = ptr_base + slot * n_pes + winner`` as the pointer rows ``(a + 1) // 2`` and
-        # ``a // 2``; it is the broadcast register's next value, which each PE registers (its
-        # copy of the control), and this unit keeps its own copy of ``bcast`` for
-        # ``in_flight``.
-        value = Signal(signed(cfg.act_width))
-        address = Signal.like(cur_base)
-        address_1 = Signal.like(cur_base)
-        m.d.sync += [value.eq(_or_select([sb_cur.data.values[k] for k in range(n)], lowest,
-                                         cfg.act_width)),
-                     address.eq(cur_base + winner), address_1.eq(cur_base_1 + winner)]
-        m.submodules.pushed_copy = pushed_copy = ReplicaRegister(1)
-        m.d.comb += [pushed_copy.d.eq(self.push), ctrl.pushed.eq(pushed_copy.q)]
-        m.d.comb += [
-            ctrl.bcast.eq(pushed),
-            ctrl.bcast_value.eq(value),
-            ctrl.bcast_even_row.eq(address_1 >> 1),
-            ctrl.bcast_odd_row.eq(address >> 1),
-            ctrl.bcast_odd.eq(address[0]),
-        ]
+        # Section: the winner register: per lane, the winner's value and its column's pointer
+        # address ``a = ptr_base + slot * n_pes + winner`` as the pointer rows
+        # ``(a + 1) // 2`` and ``a // 2``; it is the broadcast register's next value, which
+        # each PE registers (its copy of the control), and this unit keeps its own copy of
+        # ``bcast`` for ``in_flight``.
+        m.submodules.pushed_copy = pushed_copy = ReplicaRegister(range(k + 1))
+        m.d.comb += [pushed_copy.d.eq(self.pushes), ctrl.pushed.eq(pushed_copy.q)]
+        lanes = Signal(k)
+        m.d.sync += lanes.eq(Cat(self.pushes > lane for lane in range(k)))
+        m.d.comb += ctrl.bcast.eq(lanes)
+        for lane in range(k):
+            suffix = str(lane) if k > 1 else ""
+            value = Signal(signed(cfg.act_width), name=f"value{suffix}")
+            address = Signal.like(cur_base, name=f"address{suffix}")
+            address_1 = Signal.like(cur_base, name=f"address_1{suffix}")
+            m.d.sync += [value.eq(_or_select([sb_cur.data.values[pe] for pe in range(n)],
+                                             lowest[lane], cfg.act_width)),
+                         address.eq(cur_base + winners[lane]),
+                         address_1.eq(cur_base_1 + winners[lane])]
+            m.d.comb += [
+                ctrl.bcast_value[lane].eq(value),
+                ctrl.bcast_even_row[lane].eq(address_1 >> 1),
+                ctrl.bcast_odd_row[lane].eq(address >> 1),
+                ctrl.bcast_odd[lane].eq(address[0]),
+            ]
         bcast = Signal()             # the broadcast register's push, as in every PE
         reported = Signal()          # the push the PEs' idle flags do not show yet
-        m.d.sync += [bcast.eq(pushed), reported.eq(bcast)]
-        m.d.comb += self.in_flight.eq(pushed | bcast | reported)
+        m.d.sync += [bcast.eq(pushed != 0), reported.eq(bcast)]
+        m.d.comb += self.in_flight.eq((pushed != 0) | bcast | reported)
         return m
 
 

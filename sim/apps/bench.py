@@ -13,11 +13,11 @@ import numpy as np
 from tqdm import tqdm
 
 from eie_hw import cli_args
-from eie_hw.config import EIEConfig
+from eie_hw.config import BROADCAST_WIDTHS, EIEConfig
 from eie_hw.image.balance import balanced_row_order
 from eie_hw.image.layout import encode_layer
 from sim.models.cycle_model import layer_timing
-from sim.verify.paper import PAPER_CLOCK_HZ, TABLE_III
+from sim.verify.paper import PAPER_CLOCK_HZ, TABLE_III, BenchmarkLayer
 from sim.verify.random_layers import random_activations, synthetic_layer
 
 from .energy_report import energy_breakdown, energy_model, energy_row, print_energy
@@ -29,17 +29,37 @@ PES_SWEEP = (1, 2, 4, 8, 16, 32, 64, 128, 256)
 DEFAULT_PES, DEFAULT_FIFO = 64, 8
 
 # Options of the Table III run that an --image run ignores, and the ones only it reads.
-_TABLE_ONLY = ("pes", "fifo", "sweep", "plot", "layers", "load_plot", "baselines",
-               "baselines_plot")
+_TABLE_ONLY = ("pes", "fifo", "broadcast_width", "sweep", "plot", "layers", "synthetic",
+               "load_plot", "baselines", "baselines_plot")
 _IMAGE_ONLY = ("inputs", "image_pes")
 
 
-def bench_config(n_pes, fifo_depth, layer):
+def bench_config(n_pes, fifo_depth, layer, broadcast_width=1):
     """A configuration whose memories hold ``layer`` (a :class:`BenchmarkLayer`)."""
     act_depth = -(-max(layer.n_in, layer.n_out) // n_pes)
-    return EIEConfig(n_pes=n_pes, fifo_depth=fifo_depth, act_depth=act_depth, ptr_width=32,
-                     spmat_depth=2 ** 28, ptr_depth=2 * (layer.n_in + 1),
-                     bias_depth=-(-layer.n_out // n_pes))
+    return EIEConfig(n_pes=n_pes, fifo_depth=fifo_depth, broadcast_width=broadcast_width,
+                     act_depth=act_depth, ptr_width=32, spmat_depth=2 ** 28,
+                     ptr_depth=2 * (layer.n_in + 1), bias_depth=-(-layer.n_out // n_pes))
+
+
+def synthetic_spec(text):
+    """A ``--synthetic`` layer ``OUTxIN:W:A`` (outputs, inputs, weight and activation
+    densities, e.g. ``384x1536:0.1:0.5``) as a :class:`BenchmarkLayer` without the paper's
+    figures. An ``argparse`` ``type=`` converter."""
+    from argparse import ArgumentTypeError
+
+    try:
+        shape, weights, acts = text.split(":")
+        n_out, n_in = (int(v) for v in shape.lower().split("x"))
+        weight_density, act_density = float(weights), float(acts)
+    except ValueError:
+        raise ArgumentTypeError(f"must be OUTxIN:W:A such as 384x1536:0.1:0.5, not "
+                                f"{text!r}") from None
+    if n_out < 1 or n_in < 1 or not (0 < weight_density <= 1 and 0 < act_density <= 1):
+        raise ArgumentTypeError(f"needs at least one output and input and densities in (0, 1], "
+                                f"not {text!r}")
+    return BenchmarkLayer(f"{n_out}x{n_in}", n_in, n_out, weight_density, act_density,
+                          None, None)
 
 
 def _balanced(config, quantized, acts, name):
@@ -52,21 +72,24 @@ def _balanced(config, quantized, acts, name):
             "pe_entries": loads.tolist()}
 
 
-def run_layer(layer, quantized, acts, n_pes, fifo_depths, balance=False, energy=None):
-    """Encode at ``n_pes`` and time at every fifo depth; one result dict per depth. With
-    ``balance`` also the load-balanced row assignment at the first depth; with ``energy``,
-    ``(EnergyModel, clock_hz)``, the energy of each (``"energy"``)."""
-    config = bench_config(n_pes, fifo_depths[0], layer)
+def run_layer(layer, quantized, acts, n_pes, fifo_depths, balance=False, energy=None,
+              broadcast_widths=(1,)):
+    """Encode at ``n_pes`` and time at every fifo depth and broadcast width; one result dict
+    per pair (depths outer). With ``balance`` also the load-balanced row assignment at the
+    first pair; with ``energy``, ``(EnergyModel, clock_hz)``, the energy of each
+    (``"energy"``)."""
+    config = bench_config(n_pes, fifo_depths[0], layer, broadcast_widths[0])
     encoded = encode_layer(config, quantized, name=layer.name)
     balanced = _balanced(config, quantized, acts, layer.name) if balance else None
     results = []
-    for depth in fifo_depths:
-        timing = layer_timing(config.replace(fifo_depth=depth), encoded.column_counts, acts,
-                              encoded.rows_per_pe)
+    for depth, width in ((d, w) for d in fifo_depths for w in broadcast_widths):
+        timing = layer_timing(config.replace(fifo_depth=depth, broadcast_width=width),
+                              encoded.column_counts, acts, encoded.rows_per_pe)
         bound = int(timing.bound)
         results.append({
             "name": layer.name, "shape": [layer.n_out, layer.n_in], "n_pes": n_pes,
-            "fifo_depth": depth, "weight_density": layer.weight_density,
+            "fifo_depth": depth, "broadcast_width": width,
+            "weight_density": layer.weight_density,
             "act_density": layer.act_density,
             "nonzero_weights": int(np.count_nonzero(quantized.index)),
             "nonzero_acts": int(np.count_nonzero(acts)),
@@ -79,7 +102,8 @@ def run_layer(layer, quantized, acts, n_pes, fifo_depths, balance=False, energy=
             "bound": bound, "efficiency": bound / timing.total if timing.total else 0.0,
             "time_us_800mhz": timing.total / PAPER_CLOCK_HZ * 1e6,
             "paper_actual_us": layer.paper_actual_us,
-            "paper_actual_cycles": layer.paper_actual_cycles,
+            "paper_actual_cycles": (layer.paper_actual_cycles
+                                    if layer.paper_actual_us is not None else None),
             "pe_entries": encoded.entry_counts.tolist(),
         })
         if energy:
@@ -99,12 +123,14 @@ def _print_table(rows):
               f"{100 * r['weight_density']:>5.1f} {100 * r['act_density']:>6.1f} "
               f"{r['entries']:>9} {100 * r['padding'] / max(r['entries'], 1):>5.1f} "
               f"{r['bound']:>7} {r['cycles']:>7} {r['cycles'] / r['bound']:>7.3f} "
-              f"{r['time_us_800mhz']:>7.2f} {r['paper_actual_us']:>8.1f} "
-              f"{r['paper_actual_cycles']:>9}")
+              f"{r['time_us_800mhz']:>7.2f} " +
+              (f"{r['paper_actual_us']:>8.1f} {r['paper_actual_cycles']:>9}"
+               if r["paper_actual_us"] is not None else f"{'–':>8} {'–':>9}"))
     ratio = np.mean([r["cycles"] / r["bound"] for r in rows])
-    beat = sum(r["cycles"] <= r["paper_actual_cycles"] for r in rows)
-    print(f"mean cycles/bound {ratio:.3f}; at or below the paper's actual cycles on "
-          f"{beat}/{len(rows)} layers")
+    paper = [r for r in rows if r["paper_actual_cycles"] is not None]
+    beat = sum(r["cycles"] <= r["paper_actual_cycles"] for r in paper)
+    print(f"mean cycles/bound {ratio:.3f}" + (f"; at or below the paper's actual cycles on "
+                                              f"{beat}/{len(paper)} layers" if paper else ""))
 
 
 def _print_balance(rows):
@@ -157,12 +183,17 @@ def _plot_sweep(rows, key, path):
     for name in dict.fromkeys(r["name"] for r in rows):
         pts = [r for r in rows if r["name"] == name]
         xs = [r[key] for r in pts]
-        if key == "fifo_depth":
+        if key in ("fifo_depth", "broadcast_width"):
             ax.plot(xs, [r["efficiency"] for r in pts], marker="o", label=name)
         else:
             ax.plot(xs, [pts[0]["cycles"] / r["cycles"] for r in pts], marker="o", label=name)
     ax.set_xscale("log", base=2)
-    if key == "fifo_depth":
+    if key == "broadcast_width":
+        ax.set_xticks(list(BROADCAST_WIDTHS), [str(k) for k in BROADCAST_WIDTHS])
+        ax.set(xlabel="broadcast width (activations per cycle)",
+               ylabel="efficiency (bound / cycles)",
+               title=f"EIE cycle model: broadcast width (queue depth {rows[0]['fifo_depth']})")
+    elif key == "fifo_depth":
         ax.set(xlabel="activation queue depth", ylabel="efficiency (bound / cycles)",
                title="EIE cycle model: queue depth (cf. paper Fig. 8)")
     else:
@@ -290,28 +321,42 @@ def run_bench(args):
         else None
     args.pes = DEFAULT_PES if args.pes is None else args.pes
     args.fifo = DEFAULT_FIFO if args.fifo is None else args.fifo
+    width = args.broadcast_width or 1
+    widths = BROADCAST_WIDTHS if args.sweep == "broadcast" else (width,)
+    for k in widths:
+        # The configuration's own checks (a multiple of the width, at most n_pes lanes).
+        EIEConfig(n_pes=args.pes, fifo_depth=args.fifo, broadcast_width=k)
     args.row_sigma = args.row_sigma or 0.0
     unknown = set(args.layers or ()) - {layer.name for layer in TABLE_III}
     if unknown:
         raise ValueError(f"unknown layer(s) {', '.join(sorted(unknown))}; choose from "
                          f"{', '.join(layer.name for layer in TABLE_III)}")
+    # Each layer's seed is the run's plus its index (Table III's, or among --synthetic).
     layers = [(i, layer) for i, layer in enumerate(TABLE_III)
-              if not args.layers or layer.name in args.layers]
+              if (not args.layers and not args.synthetic) or layer.name in (args.layers or ())]
+    layers += list(enumerate(args.synthetic or ()))
     sparsity = (f"row densities log-normal (sigma {args.row_sigma})" if args.row_sigma
                 else "uniform random sparsity")
-    print(f"Synthetic layers: Table III sizes and densities, {sparsity}, seed {args.seed}. "
-          f"Cycle model: {args.pes} PEs, queue depth {args.fifo}.")
+    what = "Table III sizes and densities" if not args.synthetic else \
+        "Table III and --synthetic sizes" if args.layers else "--synthetic sizes and densities"
+    print(f"Synthetic layers: {what}, {sparsity}, seed {args.seed}. Cycle model: {args.pes} "
+          f"PEs, queue depth {args.fifo}, broadcast width "
+          f"{'1, 2, 4' if args.sweep == 'broadcast' else width}.")
     if args.baselines:
         from .baselines import board_build
         board = board_build()
     rows, sweep = [], []
     for i, layer in tqdm(layers, desc="layers", unit="layer", file=sys.stderr):
         quantized, acts = synthetic_layer(layer, args.seed + i, args.row_sigma)
-        rows += run_layer(layer, quantized, acts, args.pes, [args.fifo], args.balance, energy)
+        rows += run_layer(layer, quantized, acts, args.pes, [args.fifo], args.balance, energy,
+                          broadcast_widths=(width,))
         if args.baselines:
             rows[-1].update(_baseline(layer, quantized, acts, rows[-1], board))
         if args.sweep == "fifo":
             sweep += run_layer(layer, quantized, acts, args.pes, FIFO_SWEEP)
+        elif args.sweep == "broadcast":
+            sweep += run_layer(layer, quantized, acts, args.pes, [args.fifo],
+                               broadcast_widths=BROADCAST_WIDTHS)
         elif args.sweep == "pes":
             for n in tqdm(PES_SWEEP, desc=layer.name, leave=False, file=sys.stderr):
                 sweep += run_layer(layer, quantized, acts, n, [args.fifo])
@@ -326,10 +371,10 @@ def run_bench(args):
         print(f"per-PE load plot written to {png}")
     report = {"description": "EIE cycle model on synthetic Table III layers (uniform random "
                              "sparsity)", "seed": args.seed, "n_pes": args.pes,
-              "fifo_depth": args.fifo, "layers": rows,
+              "fifo_depth": args.fifo, "broadcast_width": width, "layers": rows,
               "paper": [asdict(layer) for _, layer in layers]}
     if args.sweep:
-        key = "fifo_depth" if args.sweep == "fifo" else "n_pes"
+        key = {"fifo": "fifo_depth", "pes": "n_pes", "broadcast": "broadcast_width"}[args.sweep]
         report["sweep"] = sweep
         png = args.plot or f"bench-sweep-{args.sweep}.png"
         _plot_sweep(sweep, key, png)
@@ -364,7 +409,15 @@ def add_parser(subparsers):
                    help="random seed (default 2016)")
     p.add_argument("--json", type=cli_args.output_file, metavar="FILE",
                    help="write the results as JSON")
-    p.add_argument("--sweep", choices=("fifo", "pes"), help="sweep queue depth or PE count")
+    p.add_argument("--broadcast-width", type=int, choices=BROADCAST_WIDTHS, default=None,
+                   metavar="K", help="activations broadcast per cycle, 1 (the paper's, default), "
+                                     "2 or 4")
+    p.add_argument("--synthetic", type=synthetic_spec, nargs="+", metavar="OUTxIN:W:A",
+                   help="synthetic layers of these shapes and densities (e.g. "
+                        "384x1536:0.1:0.5) instead of Table III's (with --layers: besides "
+                        "those named)")
+    p.add_argument("--sweep", choices=("fifo", "pes", "broadcast"),
+                   help="sweep queue depth, PE count or broadcast width (1, 2, 4)")
     p.add_argument("--plot", type=cli_args.output_file, metavar="PNG",
                    help="with --sweep: where to write the sweep plot")
     p.add_argument("--layers", nargs="+", metavar="NAME", help="only these layers")

@@ -16,6 +16,7 @@ import time
 from collections import Counter
 
 from eie_hw import cli_args
+from eie_hw.config import BROADCAST_WIDTHS
 
 __all__ = ["run_regress", "add_parser", "ENGINES"]
 
@@ -23,7 +24,9 @@ ENGINES = ("native", "cocotb")
 
 
 def _replay(args, seed):
-    common = f"eie regress --count 1 --pes {args.pes} --fifo {args.fifo} --seed {seed}"
+    common = (f"eie regress --count 1 --pes {args.pes} --fifo {args.fifo}"
+              + (f" --broadcast-width {args.broadcast_width}" if args.broadcast_width != 1
+                 else "") + f" --seed {seed}")
     if args.engine == "native":
         return f"{common} --engine native"
     return (f"{common} --engine cocotb --backend {args.backend}"
@@ -65,7 +68,7 @@ def run_regress(args, out=None):
     from sim.verify.configs import small_config
 
     out = out or sys.stdout
-    config = small_config(args.pes, args.fifo)
+    config = small_config(args.pes, args.fifo, broadcast_width=args.broadcast_width)
     if args.engine == "cocotb" and (args.workers != 1 or args.scheduler):
         print("eie regress: --workers and --scheduler apply to the native engine only",
               file=out)
@@ -85,6 +88,7 @@ def run_regress(args, out=None):
     result = {"engine": args.engine, "backend": args.backend if args.engine == "cocotb" else None,
               "workers": args.workers, "scheduler": args.scheduler,
               "n_pes": args.pes, "fifo_depth": args.fifo,
+              "broadcast_width": args.broadcast_width,
               "seed": args.seed, "count": summary["count"], "passed": summary["passed"],
               "failed": len(failed), "sim_cycles": summary["sim_cycles"],
               "sim_wall_s": summary["wall_s"], "cycles_per_s": cycles_per_s,
@@ -103,7 +107,8 @@ def run_regress(args, out=None):
 
 def _print(result, summary, args, where, failed, out):
     name = args.engine if args.engine == "native" else f"cocotb/{args.backend}"
-    print(f"{name} {args.pes} PEs fifo {args.fifo}: {result['passed']} passed, "
+    width = f" broadcast width {args.broadcast_width}" if args.broadcast_width != 1 else ""
+    print(f"{name} {args.pes} PEs fifo {args.fifo}{width}: {result['passed']} passed, "
           f"{result['failed']} failed of {result['count']} (seeds {args.seed}…"
           f"{args.seed + args.count - 1})", file=out)
     plural = "s" if args.workers > 1 else ""
@@ -143,6 +148,8 @@ def add_parser(subparsers):
                    help="PEs (power of two, default 4)")
     p.add_argument("--fifo", type=cli_args.config_field("fifo_depth"), default=8,
                    help="activation queue depth (default 8)")
+    p.add_argument("--broadcast-width", type=int, choices=BROADCAST_WIDTHS, default=1,
+                   metavar="K", help="activations broadcast per cycle (1, 2 or 4; default 1)")
     p.add_argument("--engine", choices=ENGINES, default="native",
                    help="native: the Verilated design driven from C++ (default); cocotb: the "
                         "cocotb bench with random stream stalls")

@@ -50,7 +50,7 @@ def layer_timing(config, column_counts, activations, rows_per_pe, *, first=True,
                  next_rows_per_pe=0, entry_base=None):
     """Timing of one layer (arguments as
     :func:`sim.models.cycle_reference.reference_layer_timing`)."""
-    n_pes, depth = config.n_pes, config.fifo_depth
+    n_pes, depth, width = config.n_pes, config.fifo_depth, config.broadcast_width
     column_counts = np.asarray(column_counts, dtype=np.int64)
     n_in = column_counts.shape[1]
     slots = -(-n_in // n_pes)
@@ -66,7 +66,7 @@ def layer_timing(config, column_counts, activations, rows_per_pe, *, first=True,
     last_entry = np.full(n_pes, _NEVER, dtype=np.int64)
     blocking = np.zeros(n_pes, dtype=np.int64)
     busy = np.zeros(n_pes, dtype=np.int64)
-    stalls = broadcasts = 0
+    stalls = broadcasts = push_cycles = 0
     last_push = _NEVER
     finished = 0                      # L[s-1]: the cycle the previous slot finished
     for s in range(slots):
@@ -75,13 +75,16 @@ def layer_timing(config, column_counts, activations, rows_per_pe, *, first=True,
             read[s] = max(read[s], current[s - SCAN_AHEAD] + 1)
         current[s] = max(read[s] + SCAN_LATENCY, finished)
         finished = current[s] + 1
-        ready = current[s] + 1
+        ready = current[s] + 1        # the first cycle the next column of the slot may go
+        lanes_used = 0                # pushes of the slot's latest push cycle
         for column in np.flatnonzero(per_slot[s]) + s * n_pes:
             earliest = outstanding.min(axis=1)          # a full PE frees a place after this
             t = max(ready, int(earliest.max()) + 1)
-            if t > ready:
-                stalls += t - ready
-                blocking += np.clip(np.minimum(t, earliest + 1) - ready, 0, None)
+            # A cycle with a push (the previous column's, in an earlier lane) is no stall.
+            waited = ready + (ready == last_push)
+            if t > waited:
+                stalls += t - waited
+                blocking += np.clip(np.minimum(t, earliest + 1) - waited, 0, None)
             n = column_counts[:, column]
             take = np.maximum(t + QUEUE_LATENCY, last_entry + 1)
             release = np.where(n > 0, take, t + drop_delay)
@@ -89,7 +92,10 @@ def layer_timing(config, column_counts, activations, rows_per_pe, *, first=True,
             outstanding[pe_index, outstanding.argmin(axis=1)] = release + PE_REPORT_LATENCY
             busy += n
             broadcasts += 1
-            last_push, finished, ready = t, t, t + 1
+            lanes_used = lanes_used + 1 if t == last_push else 1
+            push_cycles += lanes_used == 1
+            last_push, finished = t, t
+            ready = t if lanes_used < width else t + 1
     # The scan is exhausted the cycle after the last slot finished (its last push), or the
     # cycle after it became current when it held no non-zero activation.
     exhausted = finished + 1 if per_slot[-1].any() else current[-1] + 1
@@ -98,7 +104,7 @@ def layer_timing(config, column_counts, activations, rows_per_pe, *, first=True,
     t_done = max(exhausted, last_push + drop_delay + 1 + PE_REPORT_LATENCY,
                  int((last_entry + ARITH_LATENCY + 1).max()) + PE_REPORT_LATENCY)
     act, ccu = _actions(config, column_counts, nonzero[:n_in], slots, entry_base)
-    ccu["lnzd_evaluations"] = broadcasts + stalls
+    ccu["lnzd_evaluations"] = push_cycles + stalls
     phase_actions(act, rows_per_pe, first=first, next_rows_per_pe=next_rows_per_pe)
     return LayerTiming(init=init_cycles(rows_per_pe) if first else 0, compute=t_done + 1,
                        writeback=writeback_cycles(rows_per_pe, next_rows_per_pe),

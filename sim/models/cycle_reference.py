@@ -49,7 +49,7 @@ def reference_layer_timing(config, column_counts, activations, rows_per_pe, *, f
         Each PE's address of the layer's first entry (``EIEImage.placements``; default 0):
         where the sparse-matrix words begin, which only the word-read count depends on.
     """
-    n_pes, depth = config.n_pes, config.fifo_depth
+    n_pes, depth, width = config.n_pes, config.fifo_depth, config.broadcast_width
     column_counts = np.asarray(column_counts)
     n_in = column_counts.shape[1]
     slots = -(-n_in // n_pes)
@@ -96,16 +96,16 @@ def reference_layer_timing(config, column_counts, activations, rows_per_pe, *, f
         if exhausted and not in_ccu and seen_idle:
             break
 
-        # Section: LNZD and push (a queue is full when it holds `depth` items, counting the
-        # items on their way to it)
-        winner = min(flags) if flags else None
-        ccu["lnzd_evaluations"] += winner is not None
-        full = [h >= depth for h in held]
-        push = winner is not None and not any(full)
-        if winner is not None and not push:
+        # Section: LNZD and push: the `width` lowest non-zero PEs of the current slot win, and
+        # as many of them, lowest first, are pushed as every queue has places for (a queue
+        # holds at most `depth` items, counting the items on their way to it)
+        winners = sorted(flags)[:width]
+        ccu["lnzd_evaluations"] += bool(winners)
+        push = max(0, min(len(winners), depth - max(held)))
+        if winners and not push:
             stalls += 1
-            blocking += np.array(full, dtype=np.int64)
-        remaining = flags - {winner} if push else flags
+            blocking += np.array([h >= depth for h in held], dtype=np.int64)
+        remaining = flags - set(winners[:push])
 
         # Section: PEs. The stream unit streams its column or takes the queue's head; the
         # pointers registered in this cycle drop an empty column or append it to the queue.
@@ -142,7 +142,7 @@ def reference_layer_timing(config, column_counts, activations, rows_per_pe, *, f
                 else:
                     queues[k].append((start, end, t + 1))
                     act["queue_pushes"][k] += 1
-        if push:
+        for winner in winners[:push]:          # in lane order: the lowest PE first
             pending.append((cur_slot * n_pes + winner, t, t + to_pointers))
             broadcasts += 1
             ccu["broadcast_loads"] += 1
