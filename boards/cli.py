@@ -233,8 +233,14 @@ def _project(board, config, build_dir, args, freq, seed):
     (nextpnr-ecp5 fails a missed clock after its report, whose figures are kept).
     Projects are written one at a time (Amaranth changes the working directory while it
     writes one); their routes may run side by side."""
-    from .build import (NAME, critical_path, memory_summary, parse_report, run_project,
-                        write_project)
+    from .build import (
+        NAME,
+        critical_path,
+        memory_summary,
+        parse_report,
+        run_project,
+        write_project,
+    )
     from .fingerprint import tool_versions
 
     report = {"board": board.name, "n_pes": config.n_pes, "config": config.to_dict(),

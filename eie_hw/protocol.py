@@ -31,8 +31,8 @@ from .timing import CONTROL_LATENCY, INIT_LATENCY, WRITEBACK_LATENCY
 __all__ = ["Space", "ERROR_N_LAYERS", "ERROR_LAYER_TABLE", "ERROR_BITS", "START_COUNT_BITS",
            "STATUS_LAYOUT", "CYCLE_COUNTER_BITS", "COUNTED_ACTIONS", "Region", "memory_map",
            "pe_bits", "column_bits", "layer_layout", "write_layout", "read_req_layout",
-           "control_layout", "event_bounds", "event_layout", "data_bits", "addr_bits", "pack", "unpack",
-           "pack_layer_entry", "HostSignature"]
+           "control_layout", "event_bounds", "event_layout", "data_bits", "addr_bits", "pack",
+           "unpack", "pack_layer_entry", "HostSignature"]
 
 #: Width of the cycle counter of a job (and of the other performance counters).
 CYCLE_COUNTER_BITS = 32

@@ -17,8 +17,9 @@ class ActionCounters(ConfigComponent):
     its events, over every PE, since the last ``clear``.
 
     Each PE presents its events as registers (``events[k]``, a count per action and cycle:
-    one bit, but up to ``broadcast_width`` pointer reads). A tree of registered adders, ``COUNTER_FAN_IN`` inputs each, sums them level by
-    level; the top of the tree is added to the counters. An event register high in cycle ``v``
+    one bit, but up to ``broadcast_width`` pointer reads). A tree of registered adders,
+    ``COUNTER_FAN_IN`` inputs each, sums them level by level; the top of the tree is added to
+    the counters. An event register high in cycle ``v``
     is in its counter from ``v + counter_latency(n_pes)`` (``eie_hw/timing.py``), no later
     than a job's ``done`` (``COUNTER_SLACK``, checked here). Nothing here feeds the array's
     control: the tree only reads registers, so it is a leaf of the timing paths.

@@ -1,10 +1,10 @@
 """The activation queue of a PE: a FIFO of columns ``(value, start, end)``."""
 
 from amaranth import Array, Cat, Const, Module, Mux, Signal, Value, signed
-from amaranth.utils import exact_log2
 from amaranth.lib import data, stream
 from amaranth.lib.memory import Memory
 from amaranth.lib.wiring import In, Out
+from amaranth.utils import exact_log2
 
 from .checks import ConfigComponent
 
