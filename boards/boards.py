@@ -35,8 +35,11 @@ class Board:
     synth_opts: str = ""
     nextpnr_opts: str = ""
 
-    def config(self, n_pes=None):
-        return EIEConfig(n_pes=n_pes or self.default_pes, **self.memories)
+    def config(self, n_pes=None, broadcast_width=None):
+        """The board's configuration at ``n_pes`` PEs (default ``default_pes``) and broadcast
+        width (default 1, the paper's)."""
+        width = {} if broadcast_width is None else {"broadcast_width": broadcast_width}
+        return EIEConfig(n_pes=n_pes or self.default_pes, **self.memories, **width)
 
     def make_platform(self):
         return self.platform()

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 
 from eie_hw import cli_args
-from eie_hw.config import EIEConfig
+from eie_hw.config import BROADCAST_WIDTHS, EIEConfig
 from eie_hw.fixedpoint import as_act_fixed
 from eie_hw.image.network import describe_capacity
 
@@ -29,6 +29,8 @@ def add_parser(subparsers):
     p.add_argument("--board", required=True, choices=sorted(BOARDS))
     p.add_argument("--pes", type=cli_args.pe_count, default=None,
                    help="PE count (default: the board's)")
+    p.add_argument("--broadcast-width", type=int, choices=BROADCAST_WIDTHS, default=None,
+                   metavar="K", help="activations broadcast per cycle (1, 2 or 4; default 1)")
     p.add_argument("--baud", type=cli_args.positive_int, default=DEFAULT_BAUD)
     p.add_argument("--freq", type=cli_args.positive_float, default=None,
                    help="clock in MHz through the device's PLL (default: the board's)")
@@ -174,7 +176,7 @@ def cmd_build(args):
     if args.jobs != 1 and not args.seeds:
         raise ValueError("--jobs needs --seeds")
     board = get_board(args.board)
-    config = board.config(args.pes)
+    config = board.config(args.pes, args.broadcast_width)
     check_clock(board, args.freq, args.baud)
     freq = args.freq * 1e6 if args.freq else None
     if args.check:
@@ -295,6 +297,7 @@ def _build_command(args, build_dir, seed):
     """The ``eie build`` command line that makes this build again."""
     words = ["eie build", f"--board {args.board}"]
     words += [f"--pes {args.pes}"] if args.pes else []
+    words += [f"--broadcast-width {args.broadcast_width}"] if args.broadcast_width else []
     words += [f"--freq {args.freq:g}"] if args.freq else []
     words += [f"--baud {args.baud}"] if args.baud != DEFAULT_BAUD else []
     words += [f"--seed {seed}"] if seed is not None else []

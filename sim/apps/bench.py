@@ -316,7 +316,8 @@ def run_bench(args):
         args.area = True
     # The energy and area models price the memories of the default configuration at the
     # benchmark's PE count and queue depth (the timing configuration is sized per layer).
-    chip = EIEConfig(n_pes=args.pes or DEFAULT_PES, fifo_depth=args.fifo or DEFAULT_FIFO)
+    chip = EIEConfig(n_pes=args.pes or DEFAULT_PES, fifo_depth=args.fifo or DEFAULT_FIFO,
+                     broadcast_width=args.broadcast_width or 1)
     energy = (energy_model(chip, args.energy_table), args.clock_mhz * 1e6) if args.energy \
         else None
     args.pes = DEFAULT_PES if args.pes is None else args.pes

@@ -18,7 +18,7 @@ import numpy as np
 from tqdm import tqdm
 
 from eie_hw import cli_args
-from eie_hw.config import EIEConfig
+from eie_hw.config import BROADCAST_WIDTHS, EIEConfig
 from eie_hw.fixedpoint import act_to_fixed
 from eie_hw.image import encode_network, load_image
 from sim.models.cycle_model import job_timing
@@ -29,10 +29,11 @@ from sim.verify.paper import PAPER_CLOCK_HZ
 __all__ = ["digits_config", "run_demo", "add_parser"]
 
 
-def digits_config(n_pes, fifo_depth=8):
+def digits_config(n_pes, fifo_depth=8, broadcast_width=1):
     """A compact configuration that holds the 64-300-100-10 digits MLP (memories sized for
     it, so the RTL stays small)."""
-    return EIEConfig(n_pes=n_pes, fifo_depth=fifo_depth, act_depth=-(-300 // n_pes),
+    return EIEConfig(n_pes=n_pes, fifo_depth=fifo_depth, broadcast_width=broadcast_width,
+                     act_depth=-(-300 // n_pes),
                      spmat_depth=max(64, 4096 // n_pes), ptr_depth=512,
                      bias_depth=-(-300 // n_pes) + -(-100 // n_pes) + -(-10 // n_pes),
                      max_layers=4)
@@ -94,7 +95,7 @@ def run_demo(args):
     from compress.demo import digits_data, run_digits_demo
 
     out = Path(args.out)
-    config = digits_config(args.pes, args.fifo)
+    config = digits_config(args.pes, args.fifo, args.broadcast_width)
     started = time.perf_counter()
     print(f"[1/3] training and compressing the digits MLP for {args.pes} PEs → {out}",
           flush=True)
@@ -223,6 +224,8 @@ def add_parser(subparsers):
                    help="number of PEs (default 8)")
     p.add_argument("--fifo", type=cli_args.config_field("fifo_depth"), default=8,
                    help="activation queue depth (default 8)")
+    p.add_argument("--broadcast-width", type=int, choices=BROADCAST_WIDTHS, default=1,
+                   metavar="K", help="activations broadcast per cycle (1, 2 or 4; default 1)")
     p.add_argument("--backend", choices=BACKENDS, default="verilator",
                    help="RTL simulator (default verilator)")
     p.add_argument("--quick", action="store_true", help="short training schedule")
