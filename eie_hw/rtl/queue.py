@@ -1,6 +1,6 @@
 """The activation queue of a PE: a FIFO of columns ``(value, start, end)``."""
 
-from amaranth import Array, Cat, Module, Mux, Signal, Value, signed
+from amaranth import Array, Cat, Const, Module, Mux, Signal, Value, signed
 from amaranth.lib import data, stream
 from amaranth.lib.memory import Memory
 from amaranth.lib.wiring import In, Out
@@ -69,12 +69,8 @@ class ActivationQueue(ConfigComponent):
         wr_ptr = Signal(range(depth))
         rd_ptr = Signal(range(depth))
         valid = Cat(self.input[lane].valid for lane in range(k))
-        # Each valid input's bank: the write pointer's, advanced by the valid inputs below it.
-        places = []
-        for lane in range(k if k > 1 else 0):
-            place = Signal(bank_bits, name=f"bank_of{lane}")
-            m.d.comb += place.eq(wr_ptr[:bank_bits] + (sum(valid[:lane]) if lane else 0))
-            places.append(place)
+        # Each valid input's place after the write pointer: the valid inputs below it.
+        ranks = [sum(valid[:lane]) if lane else Const(0) for lane in range(k)]
         written = Signal(range(k + 1))
         m.d.comb += written.eq(sum(valid))
         wr_bank, wr_row = wr_ptr[:bank_bits], wr_ptr[bank_bits:]
@@ -92,18 +88,19 @@ class ActivationQueue(ConfigComponent):
                 m.d.comb += [wr.addr.eq(wr_ptr), wr.data.eq(self.input[0].payload),
                              wr.en.eq(valid[0])]
                 continue
-            # This bank takes the item whose place falls in it, in the write pointer's row or,
-            # for a bank below the pointer's, the next; at most one item does (an AND-OR
-            # select, no priority chain).
+            # This bank takes the item of rank (bank - wr_bank) mod k, in the write pointer's
+            # row or, for a bank below the pointer's, the next. (At most one item matches; an
+            # AND-OR select instead of this If chain synthesizes larger on the ECP5 at k = 4:
+            # 1,361 against 1,080 LUT4 for the queue.)
+            rank = Signal(bank_bits, name=f"rank{bank}")
+            m.d.comb += rank.eq(bank - wr_bank)
             row = Signal(range(rows), name=f"row{bank}")
             below = bank < wr_bank
             m.d.comb += row.eq(Mux(below & (wr_row == rows - 1), 0, wr_row + below))
-            match = Cat(valid[lane] & (places[lane] == bank) for lane in range(k))
-            data = 0
+            m.d.comb += wr.addr.eq(row)
             for lane in range(k):
-                data = data | (Value.cast(self.input[lane].payload)
-                               & match[lane].replicate(len(Value.cast(wr.data))))
-            m.d.comb += [wr.addr.eq(row), wr.en.eq(match.any()), wr.data.eq(data)]
+                with m.If(valid[lane] & (ranks[lane] == rank)):
+                    m.d.comb += [wr.en.eq(1), wr.data.eq(self.input[lane].payload)]
         m.d.comb += self.head.eq(Array(Value.cast(h) for h in heads)[rd_bank] if k > 1
                                  else heads[0])
 

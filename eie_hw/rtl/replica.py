@@ -18,7 +18,7 @@ class ReplicaRegister(wiring.Component):
     pull the logic at either end towards it. On the ECP5 (``platform.family == "ecp5"``) every
     bit is therefore a ``TRELLIS_FF`` instance (synchronous reset to 0, no clock enable), a
     library cell that ``opt_merge`` leaves alone; on other platforms, and in simulation, it is
-    an ordinary register (the iCE40 board has two PEs, where distance costs little).
+    an ordinary register (the iCE40 board has one PE, where distance costs little).
 
     Parameters
     ----------
