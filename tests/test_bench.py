@@ -3,6 +3,7 @@
 import json
 
 import numpy as np
+import pytest
 
 from sim.apps.cli import main
 from sim.verify.paper import TABLE_III
@@ -36,3 +37,35 @@ def test_synthetic_layer_densities(seed):
 def test_unknown_layer_is_a_clear_error(capsys):
     assert main(["bench", "--layers", "Alex-9"]) == 2
     assert "unknown layer(s) Alex-9" in capsys.readouterr().err
+
+
+def test_bench_broadcast_sweep(tmp_path, seed):
+    """``--sweep broadcast`` times every width on a ``--synthetic`` layer, each as the cycle
+    model says for that configuration; the plot is written."""
+    from eie_hw.image.layout import encode_layer
+    from sim.apps.bench import bench_config, synthetic_spec
+    from sim.models.cycle_model import layer_timing
+
+    out, png = tmp_path / "b.json", tmp_path / "s.png"
+    assert main(["bench", "--synthetic", "48x256:0.2:0.6", "--pes", "8", "--fifo", "8",
+                 "--seed", str(seed), "--sweep", "broadcast", "--plot", str(png),
+                 "--json", str(out)]) == 0
+    report = json.loads(out.read_text())
+    layer = synthetic_spec("48x256:0.2:0.6")
+    quantized, acts = synthetic_layer(layer, seed)
+    encoded = encode_layer(bench_config(8, 8, layer), quantized)
+    assert [r["broadcast_width"] for r in report["sweep"]] == [1, 2, 4]
+    for row in report["sweep"]:
+        timing = layer_timing(bench_config(8, 8, layer, row["broadcast_width"]),
+                              encoded.column_counts, acts, encoded.rows_per_pe)
+        assert row["cycles"] == timing.total, f"seed={seed} k={row['broadcast_width']}"
+    assert report["layers"][0]["cycles"] == report["sweep"][0]["cycles"]
+    assert png.stat().st_size > 0
+
+
+def test_bench_refuses_a_width_the_configuration_cannot_have(capsys):
+    assert main(["bench", "--layers", "NT-LSTM", "--fifo", "6", "--broadcast-width", "4"]) == 2
+    assert "fifo_depth 6 must be a multiple of broadcast_width 4" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as exit_:           # argparse's refusal of the argument
+        main(["bench", "--synthetic", "48x256:0.2"])
+    assert exit_.value.code == 2 and "must be OUTxIN:W:A" in capsys.readouterr().err

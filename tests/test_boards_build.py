@@ -94,6 +94,18 @@ def test_build_cli_dry_run(tmp_path, monkeypatch):
     assert (tmp_path / report["build_dir"] / "build_top.sh").exists()
 
 
+def test_build_cli_dry_run_at_a_broadcast_width(tmp_path, monkeypatch):
+    """``--broadcast-width`` builds the board's memories with that width; the report says so
+    and its command makes the same build again."""
+    monkeypatch.chdir(tmp_path)
+    assert main(["build", "--board", "ulx3s-85f", "--pes", "2", "--broadcast-width", "2",
+                 "--dry-run", "--json", "r.json"]) == 0
+    report = json.loads((tmp_path / "r.json").read_text())
+    assert report["config"] == get_board("ulx3s-85f").config(2, 2).to_dict()
+    assert report["config"]["broadcast_width"] == 2
+    assert "--broadcast-width 2" in report["command"]
+
+
 def test_parse_report(tmp_path):
     (tmp_path / "r.json").write_text(json.dumps({
         "utilization": {"ICESTORM_LC": {"used": 10, "available": 5280}},

@@ -31,6 +31,14 @@ def test_power_of_two_pes(n):
      r"^EIEConfig\.spmat_depth of 8193 words holds more entries than 16-bit pointers address; "
      r"at most 8192 words$"),
     ({"act_depth": True}, TypeError, r"^EIEConfig\.act_depth must be an integer, not True$"),
+    ({"broadcast_width": 3}, ValueError,
+     r"^EIEConfig\.broadcast_width must be one of 1, 2, 4, not 3$"),
+    ({"broadcast_width": 8}, ValueError,
+     r"^EIEConfig\.broadcast_width must be between 1 and 4, not 8$"),
+    ({"broadcast_width": 4, "n_pes": 2}, ValueError,
+     r"^EIEConfig\.broadcast_width 4 exceeds n_pes 2 \(a slot holds n_pes activations\)$"),
+    ({"broadcast_width": 4, "fifo_depth": 6}, ValueError,
+     r"^EIEConfig\.fifo_depth 6 must be a multiple of broadcast_width 4$"),
 ])
 def test_invalid(kwargs, error, message):
     with pytest.raises(error, match=message):

@@ -183,6 +183,18 @@ def test_regress_cli_passes(tmp_path):
     assert [c["seed"] for c in report["cases"]] == list(range(1, 21))
 
 
+def test_regress_cli_at_broadcast_width_2(tmp_path):
+    """``eie regress --broadcast-width 2``: the jobs of a two-lane array pass."""
+    from sim.apps.cli import main
+
+    out = tmp_path / "r.json"
+    assert main(["regress", "--count", "20", "--pes", "16", "--broadcast-width", "2",
+                 "--json", str(out)]) == 0
+    report = json.loads(out.read_text())
+    assert report["config"] == CONFIGS["16-k2"].to_dict()
+    assert (report["broadcast_width"], report["passed"], report["failed"]) == (2, 20, 0)
+
+
 def _behaviour(summary):
     from sim.verify.native.regress import TIMING_FIELDS
 
