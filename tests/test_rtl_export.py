@@ -92,7 +92,7 @@ def test_cli_writes_the_export(tmp_path, capsys):
     out = tmp_path / "eie.v"
     assert cli.main(["verilog", *TINY_ARGS, "-o", str(out)]) == 0
     assert out.read_text() == verilog(TINY)
-    assert capsys.readouterr().out == f"wrote {out} (2 PEs, fifo depth 2)\n"
+    assert capsys.readouterr().out == f"wrote {out} (2 PEs, fifo depth 2, broadcast width 1)\n"
 
 
 def test_cli_memory_init_options(tmp_path):

@@ -2,7 +2,8 @@
 
 ::
 
-    eie verilog --pes N [--fifo D] -o FILE.v [--stat] [--memory-init | --no-memory-init]
+    eie verilog --pes N [--fifo D] [--broadcast-width K] -o FILE.v [--stat]
+                [--memory-init | --no-memory-init]
                 [--act-depth A] [--spmat-depth S] [--ptr-depth P] [--bias-depth B]
                 [--max-layers L]
 
@@ -20,6 +21,8 @@ __all__ = ["add_parser", "config_from_args", "run", "main"]
 #: ``(EIEConfig field, option, help)`` of every configuration argument.
 _FIELDS = (("n_pes", "--pes", "number of PEs (power of two, 1…256)"),
            ("fifo_depth", "--fifo", "activation queue depth"),
+           ("broadcast_width", "--broadcast-width",
+            "activations broadcast per cycle (1, 2 or 4)"),
            ("act_depth", "--act-depth", "activations per PE per bank"),
            ("spmat_depth", "--spmat-depth", "sparse-matrix words per PE"),
            ("ptr_depth", "--ptr-depth", "column pointers per PE (both banks)"),
@@ -103,7 +106,8 @@ def run(args):
     from .export import gate_count, verilog
 
     args.output.write_text(verilog(config, memory_init=args.memory_init))
-    print(f"wrote {args.output} ({config.n_pes} PEs, fifo depth {config.fifo_depth})")
+    print(f"wrote {args.output} ({config.n_pes} PEs, fifo depth {config.fifo_depth}, "
+          f"broadcast width {config.broadcast_width})")
     if args.stat:
         transistors, report = gate_count(config)
         print(report)
