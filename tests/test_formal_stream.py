@@ -62,7 +62,7 @@ class StreamProperties(ScannedPE):
         _, queue = part(pe_fragment, "queue")
         _, pointer = part(pe_fragment, "pointer")
         stream_frag, stream = part(pe_fragment, "stream")
-        out = pointer.output
+        out = pointer.output[0]          # one PE: one broadcast lane
         m.d.comb += Assume(~out.valid | (out.payload.start <= out.payload.end))
         m.d.comb += [Assert(~out.valid | (out.payload.start != out.payload.end)),
                      Assert(queue.empty | (queue.head.start < queue.head.end))]
@@ -103,7 +103,7 @@ class StreamProperties(ScannedPE):
                      Assert(driven(stream_frag, "end") == end),
                      Assert(stream.active == left)]
         self.queue_pointers(m, pe_fragment)
-        m.d.comb += [Cover(left & (end - nxt == 6)), Cover(pointer.drop)]
+        m.d.comb += [Cover(left & (end - nxt == 6)), Cover(pointer.drop[0])]
 
 
 def test_stream_properties(tmp_path):
