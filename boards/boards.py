@@ -69,19 +69,18 @@ BOARDS = {
         freq=24e6, synth_opts="-dsp", nextpnr_opts="--seed 2"),
     "ulx3s-85f": Board(
         # 32 PEs fit and place (~34 MHz estimated) but router2 did not converge; 16 PEs route
-        # (69.4 MHz with the 62.5 MHz PLL) and are the default build (docs/boards.md).
+        # (71.3 MHz with the 60 MHz PLL) and are the default build (docs/boards.md).
         # ptr_depth 512: the digits demo network (64-300-100-10) needs 467 pointers per PE;
         # each pointer bank is still one DP16KD.
         name="ulx3s-85f", platform=ULX3S_85F_Platform, default_pes=16,
         memories=dict(fifo_depth=8, act_depth=32, spmat_depth=512, ptr_depth=512,
                       bias_depth=64, max_layers=4),
-        # 62.5 MHz from the 25 MHz oscillator through the PLL (docs/boards.md); `eie build
+        # 60 MHz from the 25 MHz oscillator through the PLL (docs/boards.md); `eie build
         # --freq` asks for another clock. router1 (the default) took over 15 min for 28 % of
-        # the 32-PE design's arcs with the earlier RTL. Placement seed 4: with nextpnr's
-        # default seed router2 did not converge on this RTL; with a 55 MHz clock, seeds 2,
-        # 3 and 4 routed at 58.0, 68.1 and 70.9 MHz; seed 4 meets 60 and 62.5 MHz too
-        # (docs/boards.md).
-        freq=62.5e6, nextpnr_opts="--router router2 --seed 4"),
+        # the 32-PE design's arcs with the earlier RTL. Placement seed 3: with a 62.5 MHz
+        # clock router2 did not converge on this RTL with seeds 3, 4 or 5 (seed 4 did on the
+        # RTL before the broadcast width); at 60 MHz seed 3 routes at 71.3 MHz.
+        freq=60e6, nextpnr_opts="--router router2 --seed 3"),
 }
 
 
