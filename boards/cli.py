@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 
 from eie_hw import cli_args
-from eie_hw.config import BROADCAST_WIDTHS, EIEConfig
+from eie_hw.config import EIEConfig
 from eie_hw.fixedpoint import as_act_fixed
 from eie_hw.image.network import describe_capacity
 
@@ -29,7 +29,7 @@ def add_parser(subparsers):
     p.add_argument("--board", required=True, choices=sorted(BOARDS))
     p.add_argument("--pes", type=cli_args.pe_count, default=None,
                    help="PE count (default: the board's)")
-    p.add_argument("--broadcast-width", type=int, choices=BROADCAST_WIDTHS, default=None,
+    p.add_argument("--broadcast-width", type=cli_args.config_field("broadcast_width"), default=None,
                    metavar="K", help="activations broadcast per cycle (1, 2 or 4; default 1)")
     p.add_argument("--baud", type=cli_args.positive_int, default=DEFAULT_BAUD)
     p.add_argument("--freq", type=cli_args.positive_float, default=None,

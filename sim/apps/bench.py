@@ -410,7 +410,7 @@ def add_parser(subparsers):
                    help="random seed (default 2016)")
     p.add_argument("--json", type=cli_args.output_file, metavar="FILE",
                    help="write the results as JSON")
-    p.add_argument("--broadcast-width", type=int, choices=BROADCAST_WIDTHS, default=None,
+    p.add_argument("--broadcast-width", type=cli_args.config_field("broadcast_width"), default=None,
                    metavar="K", help="activations broadcast per cycle, 1 (the paper's, default), "
                                      "2 or 4")
     p.add_argument("--synthetic", type=synthetic_spec, nargs="+", metavar="OUTxIN:W:A",

@@ -18,7 +18,7 @@ import numpy as np
 from tqdm import tqdm
 
 from eie_hw import cli_args
-from eie_hw.config import BROADCAST_WIDTHS, EIEConfig
+from eie_hw.config import EIEConfig
 from eie_hw.fixedpoint import act_to_fixed
 from eie_hw.image import encode_network, load_image
 from sim.models.cycle_model import job_timing
@@ -224,7 +224,7 @@ def add_parser(subparsers):
                    help="number of PEs (default 8)")
     p.add_argument("--fifo", type=cli_args.config_field("fifo_depth"), default=8,
                    help="activation queue depth (default 8)")
-    p.add_argument("--broadcast-width", type=int, choices=BROADCAST_WIDTHS, default=1,
+    p.add_argument("--broadcast-width", type=cli_args.config_field("broadcast_width"), default=1,
                    metavar="K", help="activations broadcast per cycle (1, 2 or 4; default 1)")
     p.add_argument("--backend", choices=BACKENDS, default="verilator",
                    help="RTL simulator (default verilator)")

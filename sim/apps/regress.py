@@ -16,7 +16,6 @@ import time
 from collections import Counter
 
 from eie_hw import cli_args
-from eie_hw.config import BROADCAST_WIDTHS
 
 __all__ = ["run_regress", "add_parser", "ENGINES"]
 
@@ -148,7 +147,7 @@ def add_parser(subparsers):
                    help="PEs (power of two, default 4)")
     p.add_argument("--fifo", type=cli_args.config_field("fifo_depth"), default=8,
                    help="activation queue depth (default 8)")
-    p.add_argument("--broadcast-width", type=int, choices=BROADCAST_WIDTHS, default=1,
+    p.add_argument("--broadcast-width", type=cli_args.config_field("broadcast_width"), default=1,
                    metavar="K", help="activations broadcast per cycle (1, 2 or 4; default 1)")
     p.add_argument("--engine", choices=ENGINES, default="native",
                    help="native: the Verilated design driven from C++ (default); cocotb: the "
