@@ -43,9 +43,12 @@ def inputs(tmp_path, monkeypatch):
     ("bench --json no/b.json", r"argument --json: the directory of 'no/b.json' does not exist"),
     ("bench --inputs x.npy", r"--inputs needs --image"),
     ("bench --inputs x.npy --image-pes 2", r"--inputs, --image-pes need --image"),
-    ("bench --image x.npy --pes 8 --sweep pes",
-     r"--pes, --sweep cannot be used with --image \(it times the image's layers at "
+    ("bench --image x.npy --pes 8 --layers NT-We",
+     r"--pes, --layers cannot be used with --image \(it times the image's layers at "
      r"--image-pes\)"),
+    ("bench --image x.npy --sweep fifo",
+     r"--sweep fifo cannot be used with --image \(only --sweep broadcast\)"),
+    ("bench --image x.npy --plot p.png", r"--plot needs --sweep"),
     ("bench --plot p.png", r"--plot needs --sweep"),
     ("bench --load-plot p.png", r"--load-plot needs --balance"),
     # regress

@@ -3,8 +3,11 @@ simulator on a few test images, and the board figures from every board's checked
 
 import json
 
+import numpy as np
+
 from boards.boards import BOARDS
 from boards.results import MET, load_result
+from compress.demo import digits_data
 from sim.apps.cli import main
 
 
@@ -15,6 +18,11 @@ def test_quick_demo(tmp_path):
     summary = json.loads((out / "demo.json").read_text())
     assert summary["rtl_golden_mismatches"] == 0 and summary["rtl_cycle_model_mismatches"] == 0
     assert summary["test_images"] == 3
+    # The whole test set is written beside the image (for eie run and eie bench --image).
+    x, y = np.load(out / "test-x.npy"), np.load(out / "test-y.npy")
+    x_ref, y_ref = digits_data(json.loads((out / "report.json").read_text())["seed"])["test"]
+    assert np.array_equal(x, x_ref) and np.array_equal(y, y_ref)
+    assert len(x) == summary["all_test_images"]
     for name, board in summary["boards"].items():
         result = load_result(name)
         assert board["n_pes"] == result["n_pes"] and result["status"] == MET

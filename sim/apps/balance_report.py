@@ -12,17 +12,23 @@ from eie_hw.image import encode_network
 from sim.models.cycle_model import job_timing
 from sim.models.golden import GoldenModel
 
-__all__ = ["balance_rows", "print_balance_rows"]
+__all__ = ["sized_config", "layer_stats", "balance_rows", "print_balance_rows"]
 
 
-def _reconfigure(config, n_pes, layers):
+def sized_config(config, n_pes, layers, fifo_depth=None, broadcast_width=None):
+    """``config`` at ``n_pes`` (and the queue depth and broadcast width, where given) with
+    memories that hold ``layers`` (decoded :class:`~eie_hw.image.layout.Layer` objects)."""
     rows = [-(-layer.n_out // n_pes) for layer in layers]
     widest = max(max(layer.n_in, layer.n_out) for layer in layers)
     return config.replace(n_pes=n_pes, act_depth=-(-widest // n_pes), bias_depth=sum(rows),
-                          spmat_depth=2 ** 28, ptr_width=32)
+                          spmat_depth=2 ** 28, ptr_width=32,
+                          fifo_depth=fifo_depth or config.fifo_depth,
+                          broadcast_width=broadcast_width or config.broadcast_width)
 
 
-def _stats(image, inputs):
+def layer_stats(image, inputs):
+    """Per layer of ``image``, the stored entries per PE and the cycle model's phases averaged
+    over ``inputs`` (fixed-point, original order)."""
     golden = GoldenModel(image)
     timings = [job_timing(image, x, golden) for x in inputs]
     rows = []
@@ -39,37 +45,46 @@ def _stats(image, inputs):
     return rows
 
 
-def balance_rows(image, inputs, pes):
+def balance_rows(image, inputs, pes, fifo_depth=None, broadcast_width=None):
     """One dict per (PE count, layer) with ``imod`` and ``balanced`` statistics; ``inputs``
-    are float inputs (converted to the activation format) or fixed-point integers."""
+    are float inputs (converted to the activation format) or fixed-point integers. The queue
+    depth and broadcast width are the image's unless given."""
     layers = image.decode()
     inputs = np.atleast_2d(inputs)
     if not np.issubdtype(inputs.dtype, np.integer):
         inputs = act_to_fixed(image.config, inputs)
     result = []
     for n in pes:
-        config = _reconfigure(image.config, n, layers)
-        plain = _stats(encode_network(config, layers), inputs)
-        balanced = _stats(encode_network(config, layers, "balanced"), inputs)
+        config = sized_config(image.config, n, layers, fifo_depth, broadcast_width)
+        plain = layer_stats(encode_network(config, layers), inputs)
+        balanced = layer_stats(encode_network(config, layers, "balanced"), inputs)
         for l, (a, b) in enumerate(zip(plain, balanced, strict=True)):
-            result.append({"n_pes": n, "layer": l, "shape": [layers[l].n_out, layers[l].n_in],
-                           "imod": a, "balanced": b})
+            result.append({"n_pes": n, "fifo_depth": config.fifo_depth,
+                           "broadcast_width": config.broadcast_width, "layer": l,
+                           "shape": [layers[l].n_out, layers[l].n_in], "imod": a,
+                           "balanced": b})
     return result
 
 
 def print_balance_rows(rows):
     print("entries per PE (padding included), i mod N vs balanced; cycles averaged over the "
           "inputs;\ncmp/bnd = compute-phase cycles / busiest PE's processed entries; "
-          "cmp/lb = compute cycles / max(that, broadcasts)\n(the CCU broadcasts one activation "
-          "per cycle: where broadcasts exceed the busiest PE's entries, no row order helps)")
-    print(f"{'PEs':>4} {'layer':>5} {'shape':>9} | {'max':>5} {'mean':>7} {'max/mean':>8} "
-          f"{'cycles':>7} {'cmp/bnd':>7} | {'max':>5} {'max/mean':>8} {'cycles':>7} "
-          f"{'cmp/bnd':>7} {'cmp/lb':>6}")
+          "cmp/lb = compute cycles / max(that, broadcasts / k)\n(the CCU broadcasts k "
+          "activations per cycle: where broadcasts / k exceed the busiest PE's entries, no row "
+          "order helps)")
+    print(f"{'PEs':>4} {'k':>2} {'fifo':>4} {'layer':>5} {'shape':>9} | {'max':>5} {'mean':>7} "
+          f"{'max/mean':>8} {'cycles':>7} {'cmp/bnd':>7} | {'max':>5} {'max/mean':>8} "
+          f"{'cycles':>7} {'cmp/bnd':>7} {'cmp/lb':>6}")
     for r in rows:
         a, b = r["imod"], r["balanced"]
-        print(f"{r['n_pes']:>4} {r['layer']:>5} {r['shape'][0]:>4}×{r['shape'][1]:<4} | "
+        print(f"{r['n_pes']:>4} {r['broadcast_width']:>2} {r['fifo_depth']:>4} {r['layer']:>5} "
+              f"{r['shape'][0]:>4}×{r['shape'][1]:<4} | "
               f"{a['max']:>5} {a['mean']:>7.1f} {a['max'] / a['mean']:>8.3f} "
               f"{a['cycles']:>7.0f} {a['compute_cycles'] / a['bound']:>7.3f} | "
               f"{b['max']:>5} {b['max'] / b['mean']:>8.3f} {b['cycles']:>7.0f} "
               f"{b['compute_cycles'] / b['bound']:>7.3f} "
               f"{b['compute_cycles'] / b['lower_bound']:>6.3f}")
+    for n in dict.fromkeys(r["n_pes"] for r in rows):
+        mine = [r for r in rows if r["n_pes"] == n]
+        print(f"{n:>4} PEs: cycles per inference {sum(r['imod']['cycles'] for r in mine):.1f} "
+              f"(i mod N), {sum(r['balanced']['cycles'] for r in mine):.1f} (balanced)")

@@ -29,8 +29,7 @@ PES_SWEEP = (1, 2, 4, 8, 16, 32, 64, 128, 256)
 DEFAULT_PES, DEFAULT_FIFO = 64, 8
 
 # Options of the Table III run that an --image run ignores, and the ones only it reads.
-_TABLE_ONLY = ("pes", "fifo", "broadcast_width", "sweep", "plot", "layers", "synthetic",
-               "load_plot", "baselines", "baselines_plot")
+_TABLE_ONLY = ("pes", "layers", "synthetic", "load_plot", "baselines", "baselines_plot")
 _IMAGE_ONLY = ("inputs", "image_pes")
 
 
@@ -102,8 +101,7 @@ def run_layer(layer, quantized, acts, n_pes, fifo_depths, balance=False, energy=
             "bound": bound, "efficiency": bound / timing.total if timing.total else 0.0,
             "time_us_800mhz": timing.total / PAPER_CLOCK_HZ * 1e6,
             "paper_actual_us": layer.paper_actual_us,
-            "paper_actual_cycles": (layer.paper_actual_cycles
-                                    if layer.paper_actual_us is not None else None),
+            "paper_actual_cycles": layer.paper_actual_cycles,
             "pe_entries": encoded.entry_counts.tolist(),
         })
         if energy:
@@ -213,18 +211,21 @@ def check_options(args):
     def given(names):
         return [f"--{n.replace('_', '-')}" for n in names if getattr(args, n) not in (None, False)]
 
+    if args.plot and not args.sweep:
+        raise ValueError("--plot needs --sweep")
     if args.image:
         ignored = given(_TABLE_ONLY + ("row_sigma",))
         if ignored:
             raise ValueError(f"{', '.join(ignored)} cannot be used with --image (it times the "
                              f"image's layers at --image-pes)")
+        if args.sweep not in (None, "broadcast"):
+            raise ValueError(f"--sweep {args.sweep} cannot be used with --image (only "
+                             f"--sweep broadcast)")
         return
     needs_image = given(_IMAGE_ONLY)
     if needs_image:
         raise ValueError(f"{', '.join(needs_image)} "
                          f"{'needs' if len(needs_image) == 1 else 'need'} --image")
-    if args.plot and not args.sweep:
-        raise ValueError("--plot needs --sweep")
     if args.load_plot and not args.balance:
         raise ValueError("--load-plot needs --balance")
     if args.baselines_plot and not args.baselines:
@@ -248,9 +249,17 @@ def run_image_balance(args):
                            for _ in range(8)])
         print(f"no --inputs: 8 random inputs with 50 % non-zero activations (seed {args.seed})")
     pes = args.image_pes or [image.config.n_pes, 64]
-    rows = balance_rows(image, inputs, pes)
+    rows = balance_rows(image, inputs, pes, args.fifo, args.broadcast_width)
     print_balance_rows(rows)
     report = {"image": str(args.image), "pes": pes, "layers": rows}
+    if args.sweep:
+        from .width_report import plot_width_rows, print_width_rows, width_rows
+        print()
+        report["sweep"] = width_rows(image, inputs, pes, args.fifo)
+        print_width_rows(report["sweep"])
+        png = args.plot or "bench-image-broadcast.png"
+        plot_width_rows(report["sweep"], png)
+        print(f"sweep over broadcast_width: plot written to {png}")
     if args.energy:
         report["energy"] = image_energy(image, inputs, args.energy_table, args.clock_mhz * 1e6)
     if args.area:
@@ -431,7 +440,8 @@ def add_parser(subparsers):
                    help="with --balance: where to write the per-PE load plot")
     p.add_argument("--image", type=cli_args.existing_file, metavar="FILE.eie",
                    help="instead of Table III: compare i mod N and balanced rows on the layers "
-                        "of this image")
+                        "of this image (at --fifo and --broadcast-width, default the image's; "
+                        "--sweep broadcast: cycles per inference at every width)")
     p.add_argument("--inputs", type=cli_args.existing_file, metavar="X.npy",
                    help="with --image: float inputs (N, n_in)")
     p.add_argument("--image-pes", type=cli_args.pe_count, nargs="+", metavar="N",

@@ -102,6 +102,9 @@ def run_demo(args):
     report = run_digits_demo(out, config, quick=args.quick, balance=args.balance)
     image = load_image(out / "digits.eie")
     x_test, y_test = digits_data(report["seed"])["test"]
+    # The test set as files, for eie run --input and eie bench --image --inputs.
+    np.save(out / "test-x.npy", x_test)
+    np.save(out / "test-y.npy", y_test)
     if args.limit:
         x_test, y_test = x_test[:args.limit], y_test[:args.limit]
     x_fixed = act_to_fixed(config, x_test)
@@ -213,7 +216,8 @@ the same images {pct(s['golden_accuracy_on_rtl_images'])})
 {pct(s['load_efficiency'])}
   time         {s['us_per_inference_800mhz']:.2f} µs at the paper's 800 MHz
 {on_boards}
-  written to   {out}/ (report.json, report.txt, demo.json, digits.eie, digits.eiz, *.png)
+  written to   {out}/ (report.json, report.txt, demo.json, digits.eie, digits.eiz,
+               test-x.npy, test-y.npy, *.png)
 """)
 
 

@@ -110,7 +110,7 @@ def layer_timing(config, column_counts, activations, rows_per_pe, *, first=True,
                        writeback=writeback_cycles(rows_per_pe, next_rows_per_pe),
                        broadcasts=broadcasts,
                        broadcast_stalls=stalls, busy=busy, blocking=blocking,
-                       actions=act, ccu_actions=ccu)
+                       actions=act, ccu_actions=ccu, broadcast_width=config.broadcast_width)
 
 
 def _actions(config, column_counts, nonzero, slots, entry_base):

@@ -178,4 +178,4 @@ def reference_layer_timing(config, column_counts, activations, rows_per_pe, *, f
                        writeback=writeback_cycles(rows_per_pe, next_rows_per_pe),
                        broadcasts=broadcasts,
                        broadcast_stalls=stalls, busy=busy, blocking=blocking,
-                       actions=act, ccu_actions=ccu)
+                       actions=act, ccu_actions=ccu, broadcast_width=config.broadcast_width)

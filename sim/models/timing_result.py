@@ -30,6 +30,8 @@ class LayerTiming:
         layer's three phases.
     ccu_actions : dict of str to int
         The count of every array-wide action of :data:`sim.models.actions.CCU_ACTIONS`.
+    broadcast_width : int
+        Activations the CCU broadcasts per cycle (the configuration's).
     """
 
     init: int
@@ -41,6 +43,7 @@ class LayerTiming:
     blocking: np.ndarray
     actions: dict = field(default_factory=dict)
     ccu_actions: dict = field(default_factory=dict)
+    broadcast_width: int = 1
 
     @property
     def total(self):
@@ -58,9 +61,10 @@ class LayerTiming:
 
     @property
     def lower_bound(self):
-        """``max(bound, broadcasts)``: the CCU broadcasts one activation per cycle, so no
-        schedule of this dataflow finishes COMPUTE faster, however well the rows balance."""
-        return max(self.bound, self.broadcasts)
+        """``max(bound, ceil(broadcasts / broadcast_width))``: the CCU broadcasts at most
+        ``broadcast_width`` activations per cycle, so no schedule of this dataflow finishes
+        COMPUTE faster, however well the rows balance."""
+        return max(self.bound, -(-self.broadcasts // self.broadcast_width))
 
 
 @dataclass

@@ -31,11 +31,15 @@ class BenchmarkLayer:
     n_out: int
     weight_density: float
     act_density: float
-    paper_actual_us: float
-    paper_theoretical_us: float
+    paper_actual_us: float | None
+    paper_theoretical_us: float | None
 
     @property
     def paper_actual_cycles(self):
+        """The paper's actual time in cycles of its clock; None for a layer without it (a
+        ``--synthetic`` one)."""
+        if self.paper_actual_us is None:
+            return None
         return round(self.paper_actual_us * 1e-6 * PAPER_CLOCK_HZ)
 
 
