@@ -12,7 +12,8 @@ from eie_hw.image import encode_network
 from sim.models.cycle_model import job_timing
 from sim.models.golden import GoldenModel
 
-__all__ = ["sized_config", "layer_stats", "balance_rows", "print_balance_rows"]
+__all__ = ["sized_config", "fixed_inputs", "layer_stats", "balance_rows",
+           "print_balance_rows"]
 
 
 def sized_config(config, n_pes, layers, fifo_depth=None, broadcast_width=None):
@@ -24,6 +25,15 @@ def sized_config(config, n_pes, layers, fifo_depth=None, broadcast_width=None):
                           spmat_depth=2 ** 28, ptr_width=32,
                           fifo_depth=fifo_depth or config.fifo_depth,
                           broadcast_width=broadcast_width or config.broadcast_width)
+
+
+def fixed_inputs(image, inputs):
+    """``inputs`` as a 2-D array in the activation format: float inputs converted, fixed-point
+    integers as they are."""
+    inputs = np.atleast_2d(inputs)
+    if not np.issubdtype(inputs.dtype, np.integer):
+        inputs = act_to_fixed(image.config, inputs)
+    return inputs
 
 
 def layer_stats(image, inputs):
@@ -49,10 +59,7 @@ def balance_rows(image, inputs, pes, fifo_depth=None, broadcast_width=None):
     """One dict per (PE count, layer) with ``imod`` and ``balanced`` statistics; ``inputs``
     are float inputs (converted to the activation format) or fixed-point integers. The queue
     depth and broadcast width are the image's unless given."""
-    layers = image.decode()
-    inputs = np.atleast_2d(inputs)
-    if not np.issubdtype(inputs.dtype, np.integer):
-        inputs = act_to_fixed(image.config, inputs)
+    layers, inputs = image.decode(), fixed_inputs(image, inputs)
     result = []
     for n in pes:
         config = sized_config(image.config, n, layers, fifo_depth, broadcast_width)

@@ -10,13 +10,10 @@ busiest PE's processed entries summed over the layers. Used by ``eie bench --ima
 broadcast``.
 """
 
-import numpy as np
-
 from eie_hw.config import BROADCAST_WIDTHS
-from eie_hw.fixedpoint import act_to_fixed
 from eie_hw.image import encode_network
 
-from .balance_report import layer_stats, sized_config
+from .balance_report import fixed_inputs, layer_stats, sized_config
 
 __all__ = ["width_rows", "print_width_rows", "plot_width_rows"]
 
@@ -26,10 +23,7 @@ def width_rows(image, inputs, pes, fifo_depth=None):
     and bound, and the per-layer statistics of :func:`layer_stats`. ``inputs`` are float
     inputs (converted to the activation format) or fixed-point integers; ``fifo_depth`` is
     the image's unless given."""
-    layers = image.decode()
-    inputs = np.atleast_2d(inputs)
-    if not np.issubdtype(inputs.dtype, np.integer):
-        inputs = act_to_fixed(image.config, inputs)
+    layers, inputs = image.decode(), fixed_inputs(image, inputs)
     rows = []
     for n in pes:
         for k in (k for k in BROADCAST_WIDTHS if k <= n):
