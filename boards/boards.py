@@ -7,12 +7,15 @@ accumulators, two activation banks, biases, queue), so the count of RAM blocks, 
 size, limits small devices.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from amaranth_boards.icebreaker import ICEBreakerPlatform
 from amaranth_boards.ulx3s import ULX3S_85F_Platform
 
 from eie_hw.config import EIEConfig
+
+from .floorplan import anchor_script
 
 __all__ = ["Board", "BOARDS", "get_board"]
 
@@ -24,7 +27,9 @@ class Board:
     ``memories`` are the :class:`EIEConfig` fields every configuration of the board uses;
     ``default_pes`` is the largest PE count measured to build (docs/boards.md); ``freq`` is the
     clock the design runs at (``None``: the board oscillator, else the device's PLL);
-    ``synth_opts`` and ``nextpnr_opts`` are added to Yosys' ``synth_*`` and to nextpnr.
+    ``synth_opts`` and ``nextpnr_opts`` are added to Yosys' ``synth_*`` and to nextpnr;
+    ``floorplan``, if given, maps a PE count to the Yosys commands run after synthesis that
+    anchor each PE's cells (:mod:`boards.floorplan`).
     """
 
     name: str
@@ -34,6 +39,7 @@ class Board:
     freq: float | None
     synth_opts: str = ""
     nextpnr_opts: str = ""
+    floorplan: Callable[[int], str] | None = None
 
     def config(self, n_pes=None, broadcast_width=None):
         """The board's configuration at ``n_pes`` PEs (default ``default_pes``) and broadcast
@@ -80,7 +86,7 @@ BOARDS = {
         # the 32-PE design's arcs with the earlier RTL. Placement seed 3: with a 62.5 MHz
         # clock router2 did not converge on this RTL with seeds 3, 4 or 5 (seed 4 did on the
         # RTL before the broadcast width); at 60 MHz seed 3 routes at 71.3 MHz.
-        freq=60e6, nextpnr_opts="--router router2 --seed 3"),
+        freq=60e6, nextpnr_opts="--router router2 --seed 3", floorplan=anchor_script),
 }
 
 

@@ -64,6 +64,8 @@ def prepare(board, config, *, baud=115200, freq=None, seed=None):
                  "debug_verilog": False}
     if board.synth_opts:
         overrides["synth_opts"] = board.synth_opts
+    if board.floorplan:
+        overrides["script_after_synth"] = board.floorplan(config.n_pes)
     return platform, top, overrides
 
 

@@ -172,7 +172,15 @@ class CCU(ConfigComponent):
         next_last_init = Signal.like(r)
         m.d.comb += [wb_last_write.eq(entry.rows + (CONTROL_LATENCY + WRITEBACK_LATENCY - 1)),
                      next_last_init.eq(upcoming.rows + (CONTROL_LATENCY + INIT_LATENCY - 1))]
-        wb_end = Mux(has_next & (next_last_init > wb_last_write), next_last_init, wb_last_write)
+        # Registered: the table entries of a layer are final from its first COMPUTE cycle, and
+        # COMPUTE lasts longer than one cycle, so WRITEBACK sees them a cycle late at no cost.
+        wb_end = Signal.like(r)
+        upcoming_fits = Signal()
+        m.d.sync += [
+            wb_end.eq(Mux(has_next & (next_last_init > wb_last_write),
+                          next_last_init, wb_last_write)),
+            upcoming_fits.eq(fits(upcoming)),
+        ]
 
         with m.Switch(phase):
             with m.Case(Phase.IDLE):
@@ -197,7 +205,7 @@ class CCU(ConfigComponent):
                     m.d.sync += [phase.eq(Phase.WRITEBACK), r.eq(0)]
             with m.Case(Phase.WRITEBACK):
                 m.d.sync += r.eq(r + 1)
-                with m.If((r == 0) & has_next & ~fits(upcoming)):
+                with m.If((r == 0) & has_next & ~upcoming_fits):
                     stop(ERROR_LAYER_TABLE)
                 with m.Elif(r == wb_end):
                     m.d.sync += r.eq(0)
