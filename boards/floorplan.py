@@ -5,8 +5,9 @@ together (docs/boards.md: routed critical paths inside one PE, 1-2 ns of logic a
 routing). nextpnr takes a cell's ``BEL`` attribute as an absolute placement constraint
 (nextpnr docs/constraints.md), and the ECP5 flow here has no other floorplanning (regions need
 nextpnr's Python API, which YoWASP's build does not have). So :func:`anchor_script` gives each
-PE's four DP16KD and its MULT18X18D fixed sites in one column group of the die, the PEs spread
-evenly over the groups, and the placer then gathers each PE's logic around its own memories.
+PE's four DP16KD and its MULT18X18D fixed sites in one column group of the die, the PEs as close
+to the die's centre as leaves room for their logic, and the placer then gathers each PE's logic
+around its own memories.
 
 The sites of the LFE5U-85F are regular: its block RAMs form four rows (``EBR_ROWS``) and its
 multipliers three (``MULT_ROWS``), each of thirteen column groups (``GROUP_X``) of four sites
@@ -41,20 +42,25 @@ PE_MULTIPLIER = "arith"
 PE_PATH = "link.core.eie.pe{}"
 
 
+def _row_groups(m, n_groups):
+    """The column groups of a row that holds ``m`` PEs: every other group, centred on the die
+    (the PEs close to the CCU and to each other, a group left between them for their logic),
+    or, when the row has no room for that, spread evenly over all groups."""
+    if 2 * m - 1 <= n_groups:
+        return [n_groups // 2 - (m - 1) + 2 * j for j in range(m)]
+    return [(2 * j + 1) * n_groups // (2 * m) for j in range(m)]
+
+
 def pe_groups(n_pes):
-    """``n_pes`` (row, group) pairs, one per PE: the PEs shared out over the block-RAM rows
-    in turn, each row's PEs spread evenly over its column groups. Raises ``ValueError`` if
-    the device has fewer groups than PEs."""
+    """``n_pes`` (row, group) pairs, one per PE: PE ``i`` in block-RAM row ``i mod 4`` (four
+    consecutive PEs stacked in one column group), each row's PEs in the groups of
+    :func:`_row_groups`. Raises ``ValueError`` if the device has fewer groups than PEs."""
     n_rows, n_groups = len(EBR_ROWS), len(GROUP_X)
     if n_pes > n_rows * n_groups:
         raise ValueError(f"{n_pes} PEs need {n_pes} block-RAM groups; the LFE5U-85F has "
                          f"{n_rows * n_groups}")
-    per_row = [len(range(r, n_pes, n_rows)) for r in range(n_rows)]
-    placed = []
-    for pe in range(n_pes):
-        row, k = pe % n_rows, pe // n_rows
-        placed.append((row, (2 * k + 1) * n_groups // (2 * per_row[row])))
-    return placed
+    rows = [_row_groups(len(range(r, n_pes, n_rows)), n_groups) for r in range(n_rows)]
+    return [(pe % n_rows, rows[pe % n_rows][pe // n_rows]) for pe in range(n_pes)]
 
 
 def _nearest_mult_row(y):

@@ -1,8 +1,8 @@
 """Board tops: clock (optional PLL), reset, UART pins, status LEDs and :class:`EIELink`."""
 
-from amaranth import ClockDomain, ClockSignal, Elaboratable, Instance, Module, Signal
+from amaranth import ClockDomain, ClockSignal, Elaboratable, Instance, Module, ResetSignal, Signal
 from amaranth.lib import io
-from amaranth.lib.cdc import ResetSynchronizer
+from amaranth.lib.cdc import AsyncFFSynchronizer, ResetSynchronizer
 
 from .link import EIELink
 from .pll import ecp5_pll_params, ice40_pll_params
@@ -73,7 +73,18 @@ class BoardTop(Elaboratable):
                     i_PHASESEL1=0, i_PHASEDIR=0, i_PHASESTEP=0, i_PHASELOADREG=0,
                     i_PLLWAKESYNC=0, i_ENCLKOP=0, o_CLKOP=clk, o_LOCK=lock)
             m.d.comb += ClockSignal("sync").eq(clk)
-            m.submodules.reset_sync = ResetSynchronizer(~lock, domain="sync")
+            if family == "ecp5":
+                # The reset reaches every flip-flop of the design: on the fabric's routing
+                # it crosses the die from one register (19 ns in an anchored 16-PE build), so
+                # it goes through a DCCA onto a global network, as the clock does.
+                rst_local, rst_global = Signal(), Signal()
+                m.submodules.reset_sync = AsyncFFSynchronizer(~lock, rst_local,
+                                                              o_domain="sync")
+                m.submodules.reset_buf = Instance("DCCA", i_CLKI=rst_local, i_CE=1,
+                                                  o_CLKO=rst_global)
+                m.d.comb += ResetSignal("sync").eq(rst_global)
+            else:
+                m.submodules.reset_sync = ResetSynchronizer(~lock, domain="sync")
 
         # Section: UART and the array.
         link = m.submodules.link = EIELink(self.config, divisor=divisor_for(freq, self.baud))

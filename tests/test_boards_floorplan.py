@@ -42,7 +42,9 @@ def test_the_pes_are_shared_out_evenly_over_rows_and_groups():
     groups = pe_groups(16)
     rows = [row for row, _ in groups]
     assert all(rows.count(r) == 4 for r in range(len(EBR_ROWS)))
-    assert sorted({g for _, g in groups}) == [1, 4, 8, 11]
+    assert sorted({g for _, g in groups}) == [3, 5, 7, 9]      # every other group, centred
+    assert sorted({g for _, g in pe_groups(32)}) == [0, 2, 4, 5, 7, 8, 10, 12]   # spread
+    assert pe_groups(52) == [(pe % 4, pe // 4) for pe in range(52)]
     with pytest.raises(ValueError, match="53 PEs need 53 block-RAM groups"):
         pe_groups(53)
 

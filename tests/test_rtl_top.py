@@ -182,3 +182,28 @@ def test_pack_matches_amaranth_layouts(seed, rng):
         pack(layer_layout(cfg), rows=1 << 20)
     with pytest.raises(ValueError, match="nonsense"):
         pack(layer_layout(cfg), nonsense=1)
+
+
+@pytest.mark.parametrize("n_pes", [4, 8, 16])
+def test_a_read_sees_the_write_just_before_it(seed, rng, n_pes):
+    """Activation words written one at a time, each read back in the first cycle the read
+    stream takes a request (bank 0, the result bank before any job): at more than
+    HOST_GROUP_PES PEs writes and reads go through the groups' registers, and the read must
+    still come after the write. Every PE, twice per address (the second value overwrites)."""
+    cfg = small_config(n_pes=n_pes, act_depth=16)
+    dut = EIETop(cfg)
+    mask, half = (1 << cfg.act_width) - 1, 1 << (cfg.act_width - 1)
+    values = rng.integers(-half, half, size=(2, n_pes, 3))
+    got = np.zeros_like(values)
+
+    async def testbench(ctx):
+        port = AmaranthHostPort(ctx, dut.host, cfg)
+        for rnd in range(2):
+            for pe in range(n_pes):
+                for addr in range(3):
+                    await port.write([Write(Space.ACT, pe, addr,
+                                            int(values[rnd, pe, addr]) & mask)])
+                    (got[rnd, pe, addr],) = await port.read([(pe, addr)])
+
+    simulate(dut, testbench)
+    np.testing.assert_array_equal(got, values, err_msg=f"seed={seed} N={n_pes}")

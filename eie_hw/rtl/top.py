@@ -9,6 +9,7 @@ from eie_hw.timing import MEMORY_LATENCY
 from .ccu import CCU
 from .checks import ConfigComponent
 from .counters import ActionCounters
+from .host_group import HOST_GROUP_PES, HostGroup
 from .pe import PE
 from .replica import ReplicaRegister
 
@@ -35,8 +36,10 @@ class EIETop(ConfigComponent):
         final when ``done`` rises). ``write`` and ``read_req`` are not ready while a job
         runs.
 
-    Submodules are named ``pe0`` … ``pe{n-1}``, ``ccu`` and ``counters``; each PE's memories
-    are separate :class:`amaranth.lib.memory.Memory` instances (see :class:`~.pe.PE`).
+    Submodules are named ``pe0`` … ``pe{n-1}``, ``ccu`` and ``counters`` (and, beyond
+    :data:`~.host_group.HOST_GROUP_PES` PEs, ``host0`` …, one
+    :class:`~.host_group.HostGroup` per group of PEs); each PE's memories are separate
+    :class:`amaranth.lib.memory.Memory` instances (see :class:`~.pe.PE`).
     """
 
     def __init__(self, config):
@@ -95,8 +98,6 @@ class EIETop(ConfigComponent):
         for k, pe in enumerate(pes):
             m.d.comb += [
                 pe.ctrl.eq(ccu.ctrl),
-                pe.wr.eq(wr),
-                pe.wr_en.eq(to_pe & (wr.pe == k)),
                 ccu.values[k].eq(pe.act_data),
                 ccu.room[k].eq(pe.held_flags),
                 ccu.idle[k].eq(pe.idle),
@@ -108,9 +109,10 @@ class EIETop(ConfigComponent):
             m.d.comb += getattr(host, name).eq(getattr(counters, name))
 
         # Section: read streams, one request at a time. An accepted request is registered and
-        # issued to every PE the next cycle; the addressed PE's registered read data arrives
-        # MEMORY_LATENCY cycles after that and is registered as the answer, which stays until
-        # it is taken. A write still in the write registers delays the request.
+        # issued to every PE the next cycle (through its HostGroup, below); the addressed PE's
+        # registered read data arrives MEMORY_LATENCY cycles after that (and its group's
+        # register) and is registered as the answer, which stays until it is taken. A write
+        # still in the write registers delays the request.
         req = host.read_req.payload
         pending = Signal()                  # a request accepted and its answer not yet taken
         issue = Signal()
@@ -122,14 +124,44 @@ class EIETop(ConfigComponent):
         with m.Elif(host.read_data.valid & host.read_data.ready):
             m.d.sync += pending.eq(0)
         m.d.sync += issue.eq(host.read_req.valid & host.read_req.ready)
-        for pe in pes:
-            m.d.comb += [pe.host_rd_en.eq(issue), pe.host_rd_bank.eq(ccu.result_bank),
-                         pe.host_rd_addr.eq(rd_addr)]
-        on_way = Signal(MEMORY_LATENCY)
+
+        # Section: the host's words to the PEs and their answers. Beyond HOST_GROUP_PES PEs,
+        # each group of them has its own register hop (HostGroup) on the way in and out, so
+        # that no host register drives every PE across the die, nor every PE one multiplexer.
+        # Writes and read requests take the same extra cycle, so a read still sees every
+        # earlier write; a read's answer takes two.
+        if cfg.n_pes > HOST_GROUP_PES:
+            groups = []
+            for g, base in enumerate(range(0, cfg.n_pes, HOST_GROUP_PES)):
+                members = pes[base:base + HOST_GROUP_PES]
+                m.submodules[f"host{g}"] = group = HostGroup(cfg, len(members))
+                groups.append(group)
+                m.d.comb += [group.wr_valid.eq(to_pe), group.wr.eq(wr),
+                             group.rd_issue.eq(issue), group.rd_addr.eq(rd_addr),
+                             group.rd_bank.eq(ccu.result_bank), group.rd_pe.eq(rd_pe)]
+                for k, pe in enumerate(members, start=base):
+                    self._connect_host(m, pe, group.pe_wr_valid & (group.pe_wr.pe == k),
+                                       group.pe_wr, group.pe_rd_issue, group.pe_rd_bank,
+                                       group.pe_rd_addr)
+                    m.d.comb += group.act_data[k - base].eq(pe.act_data)
+            live = Array(group.data for group in groups)[rd_pe // HOST_GROUP_PES]
+            answer_latency = MEMORY_LATENCY + 2
+        else:
+            for k, pe in enumerate(pes):
+                self._connect_host(m, pe, to_pe & (wr.pe == k), wr, issue, ccu.result_bank,
+                                   rd_addr)
+            live = (Array(pe.act_data for pe in pes)[rd_pe] if cfg.n_pes > 1
+                    else pes[0].act_data)
+            answer_latency = MEMORY_LATENCY
+        on_way = Signal(answer_latency)
         m.d.sync += on_way.eq(Cat(issue, on_way[:-1]))
-        live = Array(pe.act_data for pe in pes)[rd_pe] if cfg.n_pes > 1 else pes[0].act_data
         with m.If(on_way[-1]):
             m.d.sync += [host.read_data.payload.eq(live), host.read_data.valid.eq(1)]
         with m.Elif(host.read_data.ready):
             m.d.sync += host.read_data.valid.eq(0)
         return m
+
+    @staticmethod
+    def _connect_host(m, pe, wr_en, wr, rd_en, rd_bank, rd_addr):
+        m.d.comb += [pe.wr_en.eq(wr_en), pe.wr.eq(wr), pe.host_rd_en.eq(rd_en),
+                     pe.host_rd_bank.eq(rd_bank), pe.host_rd_addr.eq(rd_addr)]
