@@ -224,12 +224,14 @@ class SlotScan(ConfigComponent):
                 with m.Case(u):
                     m.d.comb += places.eq(k - sum(full[u + i] for i in range(k)))
         some = left != 0
+        # Nothing remains after this cycle: the last flags are pushed, or there were none. It
+        # is decided from ``left`` and ``places`` alone (not from the push count below), a
+        # shallower path into ``take`` and the slot buffer's read.
+        finished = Signal()
         count = Signal(range(k + 1))
-        m.d.comb += count.eq(Mux(left < places, left, places))
+        m.d.comb += [finished.eq(left <= places), count.eq(Mux(finished, left, places))]
         m.d.comb += [self.pushes.eq(Mux(self.compute, count, 0)),
                      self.stall.eq(self.compute & some & (places == 0))]
-        # Nothing remains after this cycle: the last flags are pushed, or there were none.
-        finished = left == count
         take = Signal()
         m.d.comb += take.eq(self.compute & finished & (buffered != 0))
         m.d.comb += self.exhausted.eq(~some & (taken == slots))
