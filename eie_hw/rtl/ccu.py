@@ -184,13 +184,15 @@ class CCU(ConfigComponent):
 
         with m.Switch(phase):
             with m.Case(Phase.IDLE):
+                # Layer 0 whenever idle, so that START finds its entry read and the table's
+                # read address does not wait for the START word's checks.
+                m.d.comb += layer_next.eq(0)
                 with m.If(self.start):
                     m.d.sync += [self.done.eq(0), self.error.eq(0), self.cycles.eq(0),
                                  self.broadcasts.eq(0), self.stalls.eq(0)]
                     with m.If((self.n_layers == 0) | (self.n_layers > cfg.max_layers)):
                         m.d.sync += [self.done.eq(1), self.error.eq(ERROR_N_LAYERS)]
                     with m.Else():
-                        m.d.comb += layer_next.eq(0)
                         m.d.sync += [phase.eq(Phase.INIT), r.eq(0),
                                      last_layer.eq(self.n_layers - 1),
                                      self.result_bank.eq(self.n_layers[0])]
