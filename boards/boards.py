@@ -74,19 +74,19 @@ BOARDS = {
         # docs/boards.md).
         freq=24e6, synth_opts="-dsp", nextpnr_opts="--seed 2"),
     "ulx3s-85f": Board(
-        # 32 PEs fit and place (~34 MHz estimated) but router2 did not converge; 16 PEs route
-        # (71.3 MHz with the 60 MHz PLL) and are the default build (docs/boards.md).
+        # 32 PEs, each PE's block RAMs and multiplier anchored to one column group of the die
+        # (boards/floorplan.py): they route at the 50 MHz PLL clock; 16 PEs route at 75 MHz
+        # (`--pes 16 --freq 75`), slower on large layers (docs/boards.md).
         # ptr_depth 512: the digits demo network (64-300-100-10) needs 467 pointers per PE;
         # each pointer bank is still one DP16KD.
-        name="ulx3s-85f", platform=ULX3S_85F_Platform, default_pes=16,
+        name="ulx3s-85f", platform=ULX3S_85F_Platform, default_pes=32,
         memories=dict(fifo_depth=8, act_depth=32, spmat_depth=512, ptr_depth=512,
                       bias_depth=64, max_layers=4),
-        # 60 MHz from the 25 MHz oscillator through the PLL (docs/boards.md); `eie build
-        # --freq` asks for another clock. router1 (the default) took over 15 min for 28 % of
-        # the 32-PE design's arcs with the earlier RTL. Placement seed 3: with a 62.5 MHz
-        # clock router2 did not converge on this RTL with seeds 3, 4 or 5 (seed 4 did on the
-        # RTL before the broadcast width); at 60 MHz seed 3 routes at 71.3 MHz.
-        freq=60e6, nextpnr_opts="--router router2 --seed 3", floorplan=anchor_script),
+        # 50 MHz from the 25 MHz oscillator through the PLL; `eie build --freq` asks for
+        # another clock. router2 with placement seed 3 (docs/boards.md: without the anchors
+        # router2 did not converge at 32 PEs, and at 16 PEs the seed moved the result by up
+        # to 13 MHz).
+        freq=50e6, nextpnr_opts="--router router2 --seed 3", floorplan=anchor_script),
 }
 
 
