@@ -53,8 +53,9 @@ def _row_groups(m, n_groups):
 
 def pe_groups(n_pes):
     """``n_pes`` (row, group) pairs, one per PE: PE ``i`` in block-RAM row ``i mod 4`` (four
-    consecutive PEs stacked in one column group), each row's PEs in the groups of
-    :func:`_row_groups`. Raises ``ValueError`` if the device has fewer groups than PEs."""
+    consecutive PEs, the PEs of one :class:`~eie_hw.rtl.host_group.HostGroup`, stacked in one
+    column group), each row's PEs in the groups of :func:`_row_groups`. Raises
+    ``ValueError`` if the device has fewer groups than PEs."""
     n_rows, n_groups = len(EBR_ROWS), len(GROUP_X)
     if n_pes > n_rows * n_groups:
         raise ValueError(f"{n_pes} PEs need {n_pes} block-RAM groups; the LFE5U-85F has "

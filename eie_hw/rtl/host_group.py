@@ -19,8 +19,9 @@ class HostGroup(ConfigComponent):
     registers and the PEs: on a large device the host's words would otherwise cross the
     die from one register into every PE, and every PE's answer into one multiplexer.
 
-    Everything from ``wr_valid`` to ``rd_pe`` appears on the ``pe_*`` outputs one cycle
-    later, each group with a copy of its own (:class:`~.replica.ReplicaRegister`). The group's
+    ``wr_valid``, ``wr``, ``rd_issue``, ``rd_addr`` and ``rd_bank`` appear on the ``pe_*``
+    outputs one cycle later, each group with copies of its own
+    (:class:`~.replica.ReplicaRegister`). The group's
     PEs are consecutive from a multiple of :data:`HOST_GROUP_PES`; ``data`` is, two cycles
     after ``rd_pe`` and one after ``act_data``, ``act_data[rd_pe mod HOST_GROUP_PES]``: the
     answer of the group's PE that the read request addresses.
