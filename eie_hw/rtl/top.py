@@ -134,7 +134,7 @@ class EIETop(ConfigComponent):
             groups = []
             for g, base in enumerate(range(0, cfg.n_pes, HOST_GROUP_PES)):
                 members = pes[base:base + HOST_GROUP_PES]
-                m.submodules[f"host{g}"] = group = HostGroup(cfg, len(members))
+                m.submodules[f"host{g}"] = group = HostGroup(cfg)
                 groups.append(group)
                 m.d.comb += [group.wr_valid.eq(to_pe), group.wr.eq(wr),
                              group.rd_issue.eq(issue), group.rd_addr.eq(rd_addr),
