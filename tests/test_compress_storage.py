@@ -97,6 +97,7 @@ def networks(draw):
     sizes = draw(st.lists(st.integers(1, 60), min_size=depth + 1, max_size=depth + 1))
     n_pes = draw(st.sampled_from([1, 2, 4, 8, 16]))
     wib, rib = draw(st.integers(1, 8)), draw(st.integers(1, 8))
+    per_word = draw(st.sampled_from([1, 2, 4, 8]))
     # Widths up to 24 bits: their sum and the input count must leave acc_width ≤ 64.
     act_width, weight_width = draw(st.integers(2, 24)), draw(st.integers(2, 24))
     config = EIEConfig(
@@ -104,8 +105,11 @@ def networks(draw):
         rel_index_bits=rib, act_width=act_width,
         act_frac_bits=draw(st.integers(0, act_width - 1)), weight_width=weight_width,
         weight_frac_bits=draw(st.integers(0, weight_width - 1)),
-        spmat_word_bits=(wib + rib) * draw(st.sampled_from([1, 2, 4, 8])),
-        act_depth=-(-max(sizes) // n_pes) + draw(st.integers(0, 3)), spmat_depth=4096,
+        spmat_word_bits=(wib + rib) * per_word,
+        # Every row of every column holds at most one entry, padding included: 4 layers of
+        # 60 × 60 on one PE need up to 14,400 entries, so 16,384 of them always fit.
+        act_depth=-(-max(sizes) // n_pes) + draw(st.integers(0, 3)),
+        spmat_depth=16384 // per_word,
         ptr_depth=512, bias_depth=512, max_layers=depth + draw(st.integers(0, 2)))
     layers = []
     for l in range(depth):
