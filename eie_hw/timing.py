@@ -5,9 +5,9 @@ read is registered in the fabric before any logic uses it: an address presented 
 gives data in a register in ``t + 2`` (``MEMORY_LATENCY``).
 """
 
-__all__ = ["ARITH_LATENCY", "BROADCAST_LATENCY", "CONTROL_LATENCY", "INIT_LATENCY",
-           "MEMORY_LATENCY", "PE_REPORT_LATENCY", "POINTER_LATENCY", "QUEUE_LATENCY",
-           "SCAN_AHEAD", "SCAN_LATENCY", "SLOT_BUFFER_DEPTH", "WRITEBACK_LATENCY",
+__all__ = ["ARITH_LATENCY", "BROADCAST_LATENCY", "CONTROL_LATENCY", "IDLE_REPORT_LATENCY",
+           "INIT_LATENCY", "MEMORY_LATENCY", "PE_REPORT_LATENCY", "POINTER_LATENCY",
+           "QUEUE_LATENCY", "SCAN_AHEAD", "SCAN_LATENCY", "SLOT_BUFFER_DEPTH", "WRITEBACK_LATENCY",
            "COUNTER_FAN_IN", "COUNTER_SLACK", "counter_latency", "init_cycles",
            "writeback_cycles"]
 
@@ -15,13 +15,16 @@ __all__ = ["ARITH_LATENCY", "BROADCAST_LATENCY", "CONTROL_LATENCY", "INIT_LATENC
 #: synchronous read, then one register before any logic).
 MEMORY_LATENCY = 2
 
-#: Cycles from the CCU's control (``ctrl``: phase, row counter, layer fields, the slot
-#: scan's address) to the PE that acts on it: every PE registers its own copy of ``ctrl``
-#: before any of its logic uses it, so no control net fans out from the CCU to the logic of
-#: all PEs (a copy per PE, which synthesis must not merge: ``eie_hw/rtl/replica.py``). The
-#: broadcast fields are sent one cycle early, so that their copy in the PE *is* the broadcast
-#: register (``BROADCAST_LATENCY``); the winner register's ``pushed`` reaches the PE's
-#: count of held items ``CONTROL_LATENCY`` cycles late, which the CCU's fullness test adds.
+#: Cycles from the control register (``ctrl``: phase, row counter, layer fields, the slot
+#: scan's address, the winner register) to the PE that acts on it. The control register is
+#: not one register: the CCU computes its next value (``ctrl_next``) and every group of PEs
+#: has a copy of it placed among them (``eie_hw/rtl/top.py``), from which every PE registers
+#: its own copy before any of its logic uses it. So no control net fans out from the CCU to
+#: all PEs, nor crosses the die and then feeds logic (copies that synthesis must not merge:
+#: ``eie_hw/rtl/replica.py``). The broadcast fields are the winner register, so that their
+#: copy in the PE *is* the broadcast register (``BROADCAST_LATENCY``); the winner register's
+#: ``pushed`` reaches the PE's count of held items ``CONTROL_LATENCY`` cycles late, which the
+#: CCU's fullness test adds.
 CONTROL_LATENCY = 1
 
 #: Cycles from a slot read decided by the CCU (cycle ``t``) to the cycle its non-zero flags
@@ -54,11 +57,16 @@ POINTER_LATENCY = MEMORY_LATENCY
 #: an item pushed in ``t`` is the queue's head from ``t + QUEUE_LATENCY`` at the earliest.
 QUEUE_LATENCY = BROADCAST_LATENCY + POINTER_LATENCY + 1
 
-#: Cycles by which the CCU's view of a PE lags the PE: a PE's flags (how many items it holds,
-#: whether it is idle) are registered in the PE and once more at the CCU, so a place freed by
-#: a drop or a pop in ``t`` counts for a push from ``t + 1 + PE_REPORT_LATENCY``, and COMPUTE
-#: sees the PEs idle ``PE_REPORT_LATENCY`` cycles after they are.
+#: Cycles by which the CCU's view of a PE's queue lags the PE: a PE's held-item flags are
+#: registered in the PE and once more at the CCU, so a place freed by a drop or a pop in
+#: ``t`` counts for a push from ``t + 1 + PE_REPORT_LATENCY``.
 PE_REPORT_LATENCY = 1
+
+#: Cycles by which COMPUTE's view of the PEs' idleness lags the PEs: a PE's idle flag (a
+#: register: the state of the previous cycle) is registered once more at the CCU, so the CCU
+#: sees a PE idle ``IDLE_REPORT_LATENCY`` cycles after it is, and the layer FSM, whose next
+#: state the control's copies register across the die, starts from registers of the CCU.
+IDLE_REPORT_LATENCY = 2
 
 #: Cycles from the cycle a PE issues an entry (sparse-matrix read) to the cycle its accumulator
 #: write happens: entry issued in cycle ``t`` is written in ``t + 6``. Stages: t spmat read;
@@ -113,9 +121,9 @@ def counter_latency(n_pes):
 #: Fewest cycles from a job's last event register to the first cycle of ``done``, for a job
 #: that ends without error. The last event is the last entry's accumulator write, whose
 #: register is high in the cycle after the write; COMPUTE's last cycle comes at the earliest
-#: ``1 + PE_REPORT_LATENCY`` cycles after the write (the PEs report idleness through
-#: registers), that is ``PE_REPORT_LATENCY`` cycles after the event register; the last
+#: ``1 + IDLE_REPORT_LATENCY`` cycles after the write (the PEs report idleness through
+#: registers), that is ``IDLE_REPORT_LATENCY`` cycles after the event register; the last
 #: layer's WRITEBACK lasts at least ``writeback_cycles(1)`` cycles and ``done`` is high from
 #: the cycle after it. ``counter_latency(n_pes)`` must not exceed it, so that the counters are
 #: final when ``done`` rises (``eie_hw/rtl/counters.py`` checks).
-COUNTER_SLACK = PE_REPORT_LATENCY + writeback_cycles(1) + 1
+COUNTER_SLACK = IDLE_REPORT_LATENCY + writeback_cycles(1) + 1

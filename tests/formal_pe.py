@@ -44,7 +44,9 @@ class ScannedPE(wiring.Component):
         m.d.comb += [scan.compute.eq(self.compute), scan.n_in.eq(self.n_in),
                      scan.ptr_base.eq(self.ptr_base), scan.values[0].eq(self.values[0]),
                      scan.room[0].eq(pe.held_flags),
-                     pe.ctrl.eq(scan.ctrl), pe.wr_en.eq(self.wr_en), pe.wr.eq(self.wr)]
+                     pe.wr_en.eq(self.wr_en), pe.wr.eq(self.wr)]
+        # The control register (the array's copy of the scan's fields).
+        m.d.sync += pe.ctrl.eq(scan.ctrl_next)
         self.properties(m, pe, pe_fragment)
         return m
 

@@ -7,6 +7,7 @@ from eie_hw.config import EIEConfig
 from eie_hw.timing import (
     ARITH_LATENCY,
     BROADCAST_LATENCY,
+    IDLE_REPORT_LATENCY,
     PE_REPORT_LATENCY,
     POINTER_LATENCY,
     QUEUE_LATENCY,
@@ -61,13 +62,14 @@ def test_single_column_by_hand():
     """One PE, one column of n entries: slot read in cycle 0, current from SCAN_LATENCY (5),
     pushed in 6, the queue's head from 6 + QUEUE_LATENCY (11), entries in 11 … n + 10, last
     accumulator write in n + 9 + ARITH_LATENCY; the PE is idle one cycle later and the CCU sees
-    it PE_REPORT_LATENCY cycles after that; COMPUTE ends with that cycle."""
+    it IDLE_REPORT_LATENCY cycles after that (its idle flag, registered at the CCU); COMPUTE
+    ends with that cycle."""
     config = EIEConfig(n_pes=1)
     for n in (1, 5):
         timing = layer_timing(config, np.array([[n]]), np.array([1]), 3)
         push = SCAN_LATENCY + 1
         last_entry = push + QUEUE_LATENCY + n - 1
-        assert timing.compute == last_entry + ARITH_LATENCY + 1 + PE_REPORT_LATENCY + 1
+        assert timing.compute == last_entry + ARITH_LATENCY + 1 + IDLE_REPORT_LATENCY + 1
         assert reference_layer_timing(config, np.array([[n]]), np.array([1]), 3).compute \
             == timing.compute
         # INIT: the CCU's rows 0-2 in cycles 0-2 reach the PE in 1-3 (CONTROL_LATENCY): 3
@@ -79,12 +81,12 @@ def test_single_column_by_hand():
 def test_empty_column_is_dropped_at_the_pointers():
     """A column without entries in the PE is dropped when its pointers are registered
     (BROADCAST_LATENCY + POINTER_LATENCY after the push); the PE is idle the cycle after, the
-    CCU sees it PE_REPORT_LATENCY cycles later, and COMPUTE ends with that cycle."""
+    CCU sees it IDLE_REPORT_LATENCY cycles later, and COMPUTE ends with that cycle."""
     config = EIEConfig(n_pes=1)
     timing = layer_timing(config, np.array([[0]]), np.array([1]), 1)
     push = SCAN_LATENCY + 1
     assert timing.compute == push + BROADCAST_LATENCY + POINTER_LATENCY + 1 \
-        + PE_REPORT_LATENCY + 1
+        + IDLE_REPORT_LATENCY + 1
     assert reference_layer_timing(config, np.array([[0]]), np.array([1]), 1).compute \
         == timing.compute
 
@@ -149,7 +151,7 @@ def test_broadcast_width_pushes_a_slot_per_cycle():
         last_push = SCAN_LATENCY + 1 + 4 // width - 1
         assert timing.broadcast_stalls == 0 and timing.broadcasts == 4
         assert timing.compute == last_push + QUEUE_LATENCY + ARITH_LATENCY + 1 \
-            + PE_REPORT_LATENCY + 1
+            + IDLE_REPORT_LATENCY + 1
         assert timing.ccu_actions["lnzd_evaluations"] == 4 // width
         assert reference_layer_timing(config, counts, np.ones(4), 1).compute == timing.compute
 
@@ -172,7 +174,7 @@ def test_broadcast_width_pushes_only_what_every_queue_has_places_for():
     assert timing.broadcast_stalls == second - (first + 1)
     # One LNZD evaluation per cycle with a winner: three push cycles and the stalls.
     assert timing.ccu_actions["lnzd_evaluations"] == 3 + timing.broadcast_stalls
-    assert timing.compute == third + QUEUE_LATENCY + ARITH_LATENCY + 1 + PE_REPORT_LATENCY + 1
+    assert timing.compute == third + QUEUE_LATENCY + ARITH_LATENCY + 1 + IDLE_REPORT_LATENCY + 1
     ref = reference_layer_timing(config, counts, np.ones(4), 1)
     assert (ref.compute, ref.broadcast_stalls) == (timing.compute, timing.broadcast_stalls)
 

@@ -57,12 +57,17 @@ class CCU(ConfigComponent):
         Start a job (ignored while ``busy``).
     table_wr_en, table_wr_addr, table_wr_data : In
         Host write of a layer-table entry.
-    ctrl : Out(control_layout)
-        Control of every PE.
+    ctrl_next : Out(control_layout)
+        The control of every PE in the next cycle: the array registers it into one copy per
+        group of PEs (the control register), from which each PE registers its own
+        (``CONTROL_LATENCY``). It is computed from the next values of this unit's registers,
+        so that no logic lies between the control register and the PEs, and no register of
+        this unit has to drive every copy across the die.
     values : In
         Each PE's registered source-bank word (the slot the scan read).
     room, idle : In
-        Each PE's registered held-item flags (:class:`~.slot_scan.SlotScan`) and idle flag.
+        Each PE's registered held-item flags (:class:`~.slot_scan.SlotScan`) and idle flag,
+        both registered once more here (``PE_REPORT_LATENCY``, ``IDLE_REPORT_LATENCY``).
     busy, done, error, cycles, result_bank : Out
         Status; ``result_bank`` is the bank holding the last job's outputs (``n_layers % 2``).
     broadcasts, stalls : Out
@@ -80,7 +85,7 @@ class CCU(ConfigComponent):
             "table_wr_en": In(1),
             "table_wr_addr": In(range(config.max_layers)),
             "table_wr_data": In(layer_layout(config)),
-            "ctrl": Out(control_layout(config)),
+            "ctrl_next": Out(control_layout(config)),
             "values": In(signed(config.act_width)).array(n),
             "room": In(data.ArrayLayout(held_flag_count(config), n)),
             "idle": In(n),
@@ -96,7 +101,7 @@ class CCU(ConfigComponent):
     def elaborate(self, platform):
         cfg = self._config
         n = cfg.n_pes
-        ctrl = self.ctrl
+        ctrl_next = self.ctrl_next
         m = Module()
         m.submodules.layer_table = table = Memory(shape=layer_layout(cfg), depth=cfg.max_layers,
                                                   init=[])
@@ -104,34 +109,47 @@ class CCU(ConfigComponent):
         m.d.comb += [tw.en.eq(self.table_wr_en), tw.addr.eq(self.table_wr_addr),
                      tw.data.eq(self.table_wr_data)]
 
-        phase = Signal(Phase)
+        # Every register of the layer FSM has its next value (``*_next``), from which the
+        # control's next value is computed.
+        phase, phase_next = Signal(Phase), Signal(Phase)
         layer = Signal(range(cfg.max_layers))
-        layer_next = Signal.like(layer)     # ``layer`` of the next cycle
+        layer_next = Signal.like(layer)
         last_layer = Signal(range(cfg.max_layers))
+        last_layer_next = Signal.like(last_layer)
+        r = Signal.like(ctrl_next.r)
+        r_next = Signal.like(r)
+        m.d.comb += [phase_next.eq(phase), layer_next.eq(layer),
+                     last_layer_next.eq(last_layer), r_next.eq(r)]
+        m.d.sync += [phase.eq(phase_next), layer.eq(layer_next),
+                     last_layer.eq(last_layer_next), r.eq(r_next)]
         has_next = Signal()
-        m.d.comb += [layer_next.eq(layer), has_next.eq(layer != last_layer)]
-        m.d.sync += layer.eq(layer_next)
-        # Registered reads: ``entry`` is table[layer] and ``upcoming`` table[layer + 1] in
-        # every cycle (the host writes the table only while the CCU is idle).
-        cur_rd, next_rd = table.read_port(), table.read_port()
+        m.d.comb += has_next.eq(layer != last_layer)
+        # ``entry`` is table[layer] and ``upcoming`` table[layer + 1] in every cycle (the host
+        # writes the table only while the CCU is idle): registers of the table's reads at the
+        # next layer, which the control's next value uses.
+        cur_rd, next_rd = table.read_port(domain="comb"), table.read_port(domain="comb")
         m.d.comb += [cur_rd.addr.eq(layer_next), next_rd.addr.eq(layer_next + 1)]
-        entry, upcoming = cur_rd.data, next_rd.data
-        r = Signal.like(ctrl.r)
+        entry, upcoming = Signal(layer_layout(cfg)), Signal(layer_layout(cfg))
+        m.d.sync += [entry.eq(cur_rd.data), upcoming.eq(next_rd.data)]
 
-        in_init = phase == Phase.INIT
-        loading = in_init | ((phase == Phase.WRITEBACK) & has_next)
+        def loading(phase, has_next):
+            return (phase == Phase.INIT) | ((phase == Phase.WRITEBACK) & has_next)
+
+        in_init_next = phase_next == Phase.INIT
         m.d.comb += [
-            ctrl.init.eq(loading),
-            ctrl.compute.eq(phase == Phase.COMPUTE),
-            ctrl.wb.eq(phase == Phase.WRITEBACK),
-            ctrl.r.eq(r),
-            ctrl.rows.eq(entry.rows),
-            ctrl.w_frac.eq(entry.w_frac),
-            ctrl.relu.eq(entry.relu),
-            ctrl.init_rows.eq(Mux(in_init, entry.rows, upcoming.rows)),
-            ctrl.init_bias_base.eq(Mux(in_init, entry.bias_base, upcoming.bias_base)),
-            ctrl.init_w_frac.eq(Mux(in_init, entry.w_frac, upcoming.w_frac)),
-            ctrl.layer.eq(layer),
+            ctrl_next.init.eq(loading(phase_next, layer_next != last_layer_next)),
+            ctrl_next.compute.eq(phase_next == Phase.COMPUTE),
+            ctrl_next.wb.eq(phase_next == Phase.WRITEBACK),
+            ctrl_next.r.eq(r_next),
+            ctrl_next.rows.eq(cur_rd.data.rows),
+            ctrl_next.w_frac.eq(cur_rd.data.w_frac),
+            ctrl_next.relu.eq(cur_rd.data.relu),
+            ctrl_next.init_rows.eq(Mux(in_init_next, cur_rd.data.rows, next_rd.data.rows)),
+            ctrl_next.init_bias_base.eq(Mux(in_init_next, cur_rd.data.bias_base,
+                                            next_rd.data.bias_base)),
+            ctrl_next.init_w_frac.eq(Mux(in_init_next, cur_rd.data.w_frac,
+                                         next_rd.data.w_frac)),
+            ctrl_next.layer.eq(layer_next),
             self.busy.eq(phase != Phase.IDLE),
         ]
         with m.If(phase != Phase.IDLE):
@@ -140,7 +158,7 @@ class CCU(ConfigComponent):
         # Section: slot scan, LNZD and broadcast (COMPUTE).
         m.submodules.scan = scan = SlotScan(cfg)
         m.d.comb += [
-            scan.compute.eq(ctrl.compute),
+            scan.compute.eq(phase == Phase.COMPUTE),
             scan.n_in.eq(entry.n_in),
             scan.ptr_base.eq(entry.ptr_base),
             scan.room.eq(self.room),
@@ -149,11 +167,16 @@ class CCU(ConfigComponent):
             m.d.comb += scan.values[k].eq(self.values[k])
         for name in ("scan_slot", "pushed", "bcast", "bcast_value",
                      "bcast_even_row", "bcast_odd_row", "bcast_odd"):
-            m.d.comb += getattr(ctrl, name).eq(getattr(scan.ctrl, name))
+            m.d.comb += getattr(ctrl_next, name).eq(getattr(scan.ctrl_next, name))
         m.d.sync += self.broadcasts.eq(self.broadcasts + scan.pushes)
         with m.If(scan.stall):
             m.d.sync += self.stalls.eq(self.stalls + 1)
-        layer_done = scan.exhausted & ~scan.in_flight & self.idle.all()
+        # The PEs' idle flags cross the die into a register here (IDLE_REPORT_LATENCY), so
+        # that the FSM's next state, which the control's copies register, starts from
+        # registers of this unit only.
+        all_idle = Signal()
+        m.d.sync += all_idle.eq(self.idle.all())
+        layer_done = scan.exhausted & ~scan.in_flight & all_idle
 
         # Section: layer FSM.
         def fits(e):
@@ -164,7 +187,8 @@ class CCU(ConfigComponent):
                     & (e.w_frac < cfg.weight_width))
 
         def stop(error):
-            m.d.sync += [phase.eq(Phase.IDLE), self.done.eq(1), self.error.eq(error)]
+            m.d.comb += phase_next.eq(Phase.IDLE)
+            m.d.sync += [self.done.eq(1), self.error.eq(error)]
 
         # The PEs act on the row counter CONTROL_LATENCY cycles late.
         init_end = entry.rows + (CONTROL_LATENCY + INIT_LATENCY - 1)
@@ -193,27 +217,26 @@ class CCU(ConfigComponent):
                     with m.If((self.n_layers == 0) | (self.n_layers > cfg.max_layers)):
                         m.d.sync += [self.done.eq(1), self.error.eq(ERROR_N_LAYERS)]
                     with m.Else():
-                        m.d.sync += [phase.eq(Phase.INIT), r.eq(0),
-                                     last_layer.eq(self.n_layers - 1),
-                                     self.result_bank.eq(self.n_layers[0])]
+                        m.d.comb += [phase_next.eq(Phase.INIT), r_next.eq(0),
+                                     last_layer_next.eq(self.n_layers - 1)]
+                        m.d.sync += self.result_bank.eq(self.n_layers[0])
             with m.Case(Phase.INIT):
-                m.d.sync += r.eq(r + 1)
+                m.d.comb += r_next.eq(r + 1)
                 with m.If((r == 0) & ~fits(entry)):
                     stop(ERROR_LAYER_TABLE)
                 with m.Elif(r == init_end):
-                    m.d.sync += [phase.eq(Phase.COMPUTE), r.eq(0)]
+                    m.d.comb += [phase_next.eq(Phase.COMPUTE), r_next.eq(0)]
             with m.Case(Phase.COMPUTE):
                 with m.If(layer_done):
-                    m.d.sync += [phase.eq(Phase.WRITEBACK), r.eq(0)]
+                    m.d.comb += [phase_next.eq(Phase.WRITEBACK), r_next.eq(0)]
             with m.Case(Phase.WRITEBACK):
-                m.d.sync += r.eq(r + 1)
+                m.d.comb += r_next.eq(r + 1)
                 with m.If((r == 0) & has_next & ~upcoming_fits):
                     stop(ERROR_LAYER_TABLE)
                 with m.Elif(r == wb_end):
-                    m.d.sync += r.eq(0)
+                    m.d.comb += r_next.eq(0)
                     with m.If(has_next):
-                        m.d.comb += layer_next.eq(layer + 1)
-                        m.d.sync += phase.eq(Phase.COMPUTE)
+                        m.d.comb += [layer_next.eq(layer + 1), phase_next.eq(Phase.COMPUTE)]
                     with m.Else():
                         stop(0)
         return m

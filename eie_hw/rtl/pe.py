@@ -26,10 +26,10 @@ class PE(ConfigComponent):
     queue's head when it has finished the previous column and issues one entry per cycle
     into the arithmetic pipeline.
 
-    Every unit acts on the PE's own registered copy of the CCU's ``ctrl``
-    (:class:`~.replica.ReplicaRegister`, ``CONTROL_LATENCY``): the CCU sends its control one
-    cycle ahead of the PE and the broadcast fields one cycle ahead of the broadcast register,
-    which is this copy.
+    Every unit acts on the PE's own registered copy of the control register
+    (:class:`~.replica.ReplicaRegister`, ``CONTROL_LATENCY``), which the array presents in a
+    copy per group of PEs; its broadcast fields are the winner register, so that this copy of
+    them is the broadcast register.
 
     The PE counts the items it holds: pushed (``ctrl.pushed`` in its copy
     ``1 + CONTROL_LATENCY`` cycles after the push) and neither dropped nor taken from the
@@ -49,8 +49,8 @@ class PE(ConfigComponent):
     Ports
     -----
     ctrl : In(control_layout)
-        The CCU's control, including the slot scan's fields and the broadcast register's
-        next value; registered here before use.
+        The control register (the group's copy), including the slot scan's fields and the
+        winner register, the broadcast register's next value; registered here before use.
     held_flags : Out(held_flag_count)
         Registers: bit ``j`` is ``held >= fifo_depth - j``, the items held at the start of the
         cycle (the CCU adds the pushes these do not count yet).

@@ -10,6 +10,7 @@ from eie_hw.protocol import control_layout, layer_layout
 from eie_hw.timing import (
     BROADCAST_LATENCY,
     CONTROL_LATENCY,
+    IDLE_REPORT_LATENCY,
     MEMORY_LATENCY,
     PE_REPORT_LATENCY,
     SCAN_AHEAD,
@@ -19,7 +20,6 @@ from eie_hw.timing import (
 
 from .checks import ConfigComponent
 from .lnzd import LNZD
-from .replica import ReplicaRegister
 
 __all__ = ["UNREPORTED_PUSHES", "held_flag_count", "SlotScan"]
 
@@ -64,9 +64,10 @@ class SlotScan(ConfigComponent):
       whether it is pushed, its winner's value (selected from the current slot's values by
       the one-hot lowest flag) and the pointer rows of its column ``slot * n_pes + winner``
       (the current slot's first pointer address, registered when the slot became current,
-      plus the winner's index): the broadcast register's next value, which each PE registers
-      into its copy of the control, so that every PE has them ``BROADCAST_LATENCY`` cycles
-      after the push. No logic lies between the winner register and the PEs' copies.
+      plus the winner's index). This unit computes its next value (``ctrl_next``); the
+      array's copies of the control, one per group of PEs, are the winner register, and each
+      PE's copy of them its broadcast register, so that every PE has them
+      ``BROADCAST_LATENCY`` cycles after the push. No logic lies between the copies.
 
     Parameters
     ----------
@@ -83,15 +84,16 @@ class SlotScan(ConfigComponent):
     room : In(array of n_pes × held_flag_count)
         Each PE's registered flags ``held >= fifo_depth - j`` for ``j`` in
         ``0 … held_flag_count - 1`` (``PE.held_flags``).
-    ctrl : Out
-        The scan's and the broadcast's fields of :func:`~eie_hw.protocol.control_layout`
-        (``scan_slot``, ``pushed``, ``bcast*``); the CCU copies
-        them into the control it sends.
+    ctrl_next : Out
+        The next value of the scan's and the broadcast's fields of
+        :func:`~eie_hw.protocol.control_layout` (``scan_slot``, ``pushed``, ``bcast*``); the
+        CCU copies them into the control's next value, which the array registers.
     exhausted : Out
         Every slot has been current and nothing remains (at the start of the cycle).
     in_flight : Out
-        A push of the last ``BROADCAST_LATENCY + PE_REPORT_LATENCY`` cycles: in the winner or
-        the broadcast register, or at the PEs but not yet in their (registered) idle flags.
+        A push of the last ``BROADCAST_LATENCY + IDLE_REPORT_LATENCY`` cycles: in the winner or
+        the broadcast register, or at the PEs but not yet in the CCU's registered view of their
+        idle flags.
     pushes, stall : Out
         The pushes of this cycle (``p``); a winner waiting for full queues in this cycle (none
         pushed).
@@ -107,7 +109,7 @@ class SlotScan(ConfigComponent):
             "ptr_base": In(lay["ptr_base"].shape),
             "values": In(signed(config.act_width)).array(n),
             "room": In(data.ArrayLayout(held_flag_count(config), n)),
-            "ctrl": Out(control_layout(config)),
+            "ctrl_next": Out(control_layout(config)),
             "exhausted": Out(1),
             "in_flight": Out(1),
             "pushes": Out(range(config.broadcast_width + 1)),
@@ -120,9 +122,9 @@ class SlotScan(ConfigComponent):
         cfg = self._config
         n = cfg.n_pes
         shift = exact_log2(n)
-        ctrl = self.ctrl
+        ctrl_next = self.ctrl_next
         m = Module()
-        slot_shape = ctrl.scan_slot.shape()
+        slot_shape = ctrl_next.scan_slot.shape()
         slots = Signal(len(self.n_in))
         m.d.comb += slots.eq((self.n_in + (n - 1)) >> shift)
 
@@ -134,10 +136,9 @@ class SlotScan(ConfigComponent):
         scan_next_d = Signal.like(scan_next)
         m.d.comb += scan_next_d.eq(Mux(self.compute, scan_next + read, 0))
         m.d.sync += scan_next.eq(scan_next_d)
-        # The registers of the scan's decisions feed only this unit; what the PEs see of them
-        # is a copy (ReplicaRegister), so that the decision logic is not pulled towards them.
-        m.submodules.scan_slot_copy = scan_slot_copy = ReplicaRegister(slot_shape)
-        m.d.comb += [scan_slot_copy.d.eq(scan_next_d), ctrl.scan_slot.eq(scan_slot_copy.q)]
+        # The registers of the scan's decisions feed only this unit; the PEs see them through
+        # the array's copies of the control, which register ``ctrl_next``.
+        m.d.comb += ctrl_next.scan_slot.eq(scan_next_d)
         # A slot read decided in t: the PEs' copy of its address in t + 1, their registered
         # data in t + 3, registered here in t + 4 (``landed``) and written to the slot buffer
         # then.
@@ -261,35 +262,31 @@ class SlotScan(ConfigComponent):
                             m.d.sync += flags.eq(lane_flags[p])
                 m.d.sync += left.eq(left - count)
 
-        # Section: the winner register: per lane, the winner's value and its column's pointer
-        # address ``a = ptr_base + slot * n_pes + winner`` as the pointer rows
-        # ``(a + 1) // 2`` and ``a // 2``; it is the broadcast register's next value, which
-        # each PE registers (its copy of the control), and this unit keeps its own copy of
-        # ``bcast`` for ``in_flight``.
-        m.submodules.pushed_copy = pushed_copy = ReplicaRegister(range(k + 1))
-        m.d.comb += [pushed_copy.d.eq(self.pushes), ctrl.pushed.eq(pushed_copy.q)]
-        lanes = Signal(k)
-        m.d.sync += lanes.eq(Cat(self.pushes > lane for lane in range(k)))
-        m.d.comb += ctrl.bcast.eq(lanes)
+        # Section: the winner register's next value: the pushes and, per lane, the winner's
+        # value and its column's pointer address ``a = ptr_base + slot * n_pes + winner`` as
+        # the pointer rows ``(a + 1) // 2`` and ``a // 2``. The array's copies of the
+        # control are the winner register; each PE's copy of them is its broadcast register.
+        m.d.comb += [ctrl_next.pushed.eq(self.pushes),
+                     ctrl_next.bcast.eq(Cat(self.pushes > lane for lane in range(k)))]
         for lane in range(k):
-            suffix = str(lane) if k > 1 else ""
-            value = Signal(signed(cfg.act_width), name=f"value{suffix}")
-            address = Signal.like(cur_base, name=f"address{suffix}")
-            address_1 = Signal.like(cur_base, name=f"address_1{suffix}")
-            m.d.sync += [value.eq(_or_select([sb_cur.data.values[pe] for pe in range(n)],
-                                             lowest[lane], cfg.act_width)),
-                         address.eq(cur_base + winners[lane]),
-                         address_1.eq(cur_base_1 + winners[lane])]
+            address = cur_base + winners[lane]
             m.d.comb += [
-                ctrl.bcast_value[lane].eq(value),
-                ctrl.bcast_even_row[lane].eq(address_1 >> 1),
-                ctrl.bcast_odd_row[lane].eq(address >> 1),
-                ctrl.bcast_odd[lane].eq(address[0]),
+                ctrl_next.bcast_value[lane].eq(
+                    _or_select([sb_cur.data.values[pe] for pe in range(n)], lowest[lane],
+                               cfg.act_width)),
+                ctrl_next.bcast_even_row[lane].eq((cur_base_1 + winners[lane]) >> 1),
+                ctrl_next.bcast_odd_row[lane].eq(address >> 1),
+                ctrl_next.bcast_odd[lane].eq(address[0]),
             ]
-        bcast = Signal()             # the broadcast register's push, as in every PE
-        reported = Signal()          # the push the PEs' idle flags do not show yet
-        m.d.sync += [bcast.eq(pushed != 0), reported.eq(bcast)]
-        m.d.comb += self.in_flight.eq((pushed != 0) | bcast | reported)
+        # A push is in flight from the winner register until the CCU's registered view of
+        # the PEs' idle flags shows it: the broadcast register, then IDLE_REPORT_LATENCY
+        # cycles.
+        flight = [pushed != 0]
+        for i in range(BROADCAST_LATENCY - 1 + IDLE_REPORT_LATENCY):
+            stage = Signal(name=f"in_flight{i + 1}")
+            m.d.sync += stage.eq(flight[-1])
+            flight.append(stage)
+        m.d.comb += self.in_flight.eq(Cat(flight).any())
         return m
 
 

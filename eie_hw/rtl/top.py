@@ -3,7 +3,13 @@
 from amaranth import Array, Cat, Module, Mux, Signal
 from amaranth.lib.wiring import In
 
-from eie_hw.protocol import COUNTED_ACTIONS, START_COUNT_BITS, HostSignature, Space
+from eie_hw.protocol import (
+    COUNTED_ACTIONS,
+    START_COUNT_BITS,
+    HostSignature,
+    Space,
+    control_layout,
+)
 from eie_hw.timing import MEMORY_LATENCY
 
 from .ccu import CCU
@@ -36,10 +42,11 @@ class EIETop(ConfigComponent):
         final when ``done`` rises). ``write`` and ``read_req`` are not ready while a job
         runs.
 
-    Submodules are named ``pe0`` … ``pe{n-1}``, ``ccu`` and ``counters`` (and, beyond
-    :data:`~.host_group.HOST_GROUP_PES` PEs, ``host0`` …, one
-    :class:`~.host_group.HostGroup` per group of PEs); each PE's memories are separate
-    :class:`amaranth.lib.memory.Memory` instances (see :class:`~.pe.PE`).
+    Submodules are named ``pe0`` … ``pe{n-1}``, ``ccu``, ``counters``, ``control0`` …, the
+    control register's copy of each group of :data:`~.host_group.HOST_GROUP_PES` PEs (and,
+    beyond that many PEs, ``host0`` …, one :class:`~.host_group.HostGroup` per group); each
+    PE's memories are separate :class:`amaranth.lib.memory.Memory` instances (see
+    :class:`~.pe.PE`).
     """
 
     def __init__(self, config):
@@ -95,9 +102,17 @@ class EIETop(ConfigComponent):
             ccu.table_wr_data.eq(ccu_word.data),
         ]
         to_pe = wr_valid & (wr.space != Space.START) & (wr.space != Space.LAYER)
+        # Section: control. The control register is one copy of the CCU's ``ctrl_next`` per
+        # group of HOST_GROUP_PES PEs (the HostGroups' groups), placed among them; each PE
+        # registers its own copy of its group's (CONTROL_LATENCY). So neither the CCU's
+        # registers nor one control register drive the PEs across the die.
+        for g, base in enumerate(range(0, cfg.n_pes, HOST_GROUP_PES)):
+            m.submodules[f"control{g}"] = control = ReplicaRegister(control_layout(cfg))
+            m.d.comb += control.d.eq(ccu.ctrl_next)
+            for pe in pes[base:base + HOST_GROUP_PES]:
+                m.d.comb += pe.ctrl.eq(control.q)
         for k, pe in enumerate(pes):
             m.d.comb += [
-                pe.ctrl.eq(ccu.ctrl),
                 ccu.values[k].eq(pe.act_data),
                 ccu.room[k].eq(pe.held_flags),
                 ccu.idle[k].eq(pe.idle),

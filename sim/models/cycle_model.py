@@ -28,6 +28,7 @@ import numpy as np
 from eie_hw.timing import (
     ARITH_LATENCY,
     BROADCAST_LATENCY,
+    IDLE_REPORT_LATENCY,
     PE_REPORT_LATENCY,
     POINTER_LATENCY,
     QUEUE_LATENCY,
@@ -100,9 +101,9 @@ def layer_timing(config, column_counts, activations, rows_per_pe, *, first=True,
     # cycle after it became current when it held no non-zero activation.
     exhausted = finished + 1 if per_slot[-1].any() else current[-1] + 1
     # The CCU sees the PEs (their pointer stages, queues, stream units and accumulator writes)
-    # idle PE_REPORT_LATENCY cycles late.
-    t_done = max(exhausted, last_push + drop_delay + 1 + PE_REPORT_LATENCY,
-                 int((last_entry + ARITH_LATENCY + 1).max()) + PE_REPORT_LATENCY)
+    # idle IDLE_REPORT_LATENCY cycles late.
+    t_done = max(exhausted, last_push + drop_delay + 1 + IDLE_REPORT_LATENCY,
+                 int((last_entry + ARITH_LATENCY + 1).max()) + IDLE_REPORT_LATENCY)
     act, ccu = _actions(config, column_counts, nonzero[:n_in], slots, entry_base)
     ccu["lnzd_evaluations"] = push_cycles + stalls
     phase_actions(act, rows_per_pe, first=first, next_rows_per_pe=next_rows_per_pe)

@@ -14,6 +14,7 @@ import numpy as np
 from eie_hw.timing import (
     ARITH_LATENCY,
     BROADCAST_LATENCY,
+    IDLE_REPORT_LATENCY,
     PE_REPORT_LATENCY,
     POINTER_LATENCY,
     SCAN_AHEAD,
@@ -75,7 +76,7 @@ def reference_layer_timing(config, column_counts, activations, rows_per_pe, *, f
     queues = [deque() for _ in range(n_pes)]   # (start, end, first cycle as the head)
     held = [0] * n_pes                # items pushed and not released, as the CCU sees them
     releases = deque([[0] * n_pes for _ in range(PE_REPORT_LATENCY)])  # not yet seen
-    pe_idle = deque([True] * PE_REPORT_LATENCY)   # the PEs' idleness as the CCU sees it
+    pe_idle = deque([True] * IDLE_REPORT_LATENCY)   # the PEs' idleness as the CCU sees it
     stream = [(0, 0)] * n_pes         # (next entry, end) of the column being streamed
     last_issue = [-(ARITH_LATENCY + 1)] * n_pes
     busy = np.zeros(n_pes, dtype=np.int64)
@@ -86,7 +87,7 @@ def reference_layer_timing(config, column_counts, activations, rows_per_pe, *, f
     while True:
         exhausted = not flags and taken == slots
         # The CCU counts a push as its own until the PEs' report of it can reach it.
-        in_ccu = any(pushed >= t - BROADCAST_LATENCY - PE_REPORT_LATENCY
+        in_ccu = any(pushed >= t - BROADCAST_LATENCY - IDLE_REPORT_LATENCY
                      for _, pushed, _ in pending)
         pe_idle.append(all(pushed >= t - BROADCAST_LATENCY for _, pushed, _ in pending)
                        and all(not q for q in queues)

@@ -223,11 +223,11 @@ def _build_once(config, simulator, waves, source, fingerprint, directory, log, s
     sources = [source]
     if simulator == "verilator":
         control = directory / "ports.vlt"
-        # Ports only for VPI; ``ctrl`` (CCU → PEs) split per bit, else the path PE outputs →
-        # CCU ``push`` → ``ctrl`` looks circular (UNOPTFLAT) and every eval iterates.
+        # Ports only for VPI; the control (CCU → PEs) split per bit, as the native build
+        # does (sim.verify.native.build.ctrl_split).
         control.write_text(f'`verilator_config\npublic_flat_rw -module "{TOP}" -var "*"\n'
                            f'split_var -module "{TOP}" -var "ctrl"\n'
-                           f'split_var -module "{TOP}.ccu" -var "ctrl"\n')
+                           f'split_var -module "{TOP}.ccu" -var "ctrl_next"\n')
         sources.append(control)
         args = _VERILATOR_ARGS
     else:

@@ -26,12 +26,12 @@ HARNESS = Path(__file__).with_name("harness.cpp")
 
 
 def ctrl_split(array):
-    """The Verilator control file that splits ``ctrl`` per bit in the array whose module is
-    named ``array`` (``eie_top``, or its path inside a larger top) and in its CCU, as the
-    cocotb build does: else PE outputs → CCU ``push`` → ``ctrl`` looks circular (UNOPTFLAT)
-    and every eval iterates."""
+    """The Verilator control file that splits the control (``ctrl`` in the array whose module
+    is named ``array``, ``eie_top`` or its path inside a larger top, and ``ctrl_next`` in its
+    CCU) per bit, as the cocotb build does, so that Verilator orders the control's fields
+    one by one instead of as one vector that many paths write and read."""
     return (f'`verilator_config\nsplit_var -module "{array}" -var "ctrl"\n'
-            f'split_var -module "{array}.ccu" -var "ctrl"\n')
+            f'split_var -module "{array}.ccu" -var "ctrl_next"\n')
 
 
 @dataclass(frozen=True)
