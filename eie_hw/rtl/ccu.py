@@ -132,12 +132,11 @@ class CCU(ConfigComponent):
         entry, upcoming = Signal(layer_layout(cfg)), Signal(layer_layout(cfg))
         m.d.sync += [entry.eq(cur_rd.data), upcoming.eq(next_rd.data)]
 
-        def loading(phase, has_next):
-            return (phase == Phase.INIT) | ((phase == Phase.WRITEBACK) & has_next)
-
+        # Biases load in INIT and in a WRITEBACK with a next layer.
         in_init_next = phase_next == Phase.INIT
         m.d.comb += [
-            ctrl_next.init.eq(loading(phase_next, layer_next != last_layer_next)),
+            ctrl_next.init.eq(in_init_next | ((phase_next == Phase.WRITEBACK)
+                                              & (layer_next != last_layer_next))),
             ctrl_next.compute.eq(phase_next == Phase.COMPUTE),
             ctrl_next.wb.eq(phase_next == Phase.WRITEBACK),
             ctrl_next.r.eq(r_next),

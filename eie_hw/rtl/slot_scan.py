@@ -45,11 +45,12 @@ class SlotScan(ConfigComponent):
       slot ``scan_slot`` of every PE's source bank is read (by the PEs' copies of the address,
       ``CONTROL_LATENCY`` later). Its registered data arrives ``MEMORY_LATENCY`` cycles after
       that, is registered once more here (the die crossing has a register at both ends), and
-      enters this unit's slot buffer: the values, their non-zero flags, masked to the layer's
-      ``n_in`` columns (a mask registered beside the values), and the count of those flags.
-      A slot read in ``t`` can become current from ``t + SCAN_LATENCY``. The buffer has
+      enters this unit's slot buffer: the values, and their non-zero flags, masked to the
+      layer's ``n_in`` columns (a mask registered beside the values), in a memory of their
+      own. A slot read in ``t`` can become current from ``t + SCAN_LATENCY``. The buffer has
       ``SLOT_BUFFER_DEPTH`` entries: the current slot's values stay in it, so that taking a
-      slot loads only its flags and count.
+      slot loads only its flags and their count (counted as the flags are read, beside the
+      decision to take the slot).
     * **LNZD and push.** ``F`` holds the current slot's PEs whose activation is non-zero and
       not yet broadcast, ``left`` their number. The ``k = broadcast_width`` lowest of them win
       (one LNZD per lane, lane ``l`` on ``F`` with its ``l`` lowest flags cleared); the
@@ -161,25 +162,25 @@ class SlotScan(ConfigComponent):
         for k in range(n):
             m.d.sync += landed_values[k].eq(self.values[k])
 
-        # The slot buffer: values, non-zero flags and their count of the slots read ahead and
-        # of the current slot.
+        # The slot buffer, in two memories: the non-zero flags of the slots read ahead, and
+        # their values and the current slot's.
         nonzero = Cat(landed_values[k] != 0 for k in range(n))
         live = Signal(n)
         m.d.comb += live.eq(nonzero & in_layer)
-        slot_layout = data.StructLayout({"flags": n, "count": range(n + 1),
-                                         "values": data.ArrayLayout(signed(cfg.act_width), n)})
-        m.submodules.slot_buffer = slot_buffer = Memory(shape=slot_layout,
-                                                        depth=SLOT_BUFFER_DEPTH, init=[])
-        sb_wr = slot_buffer.write_port()
-        sb_next = slot_buffer.read_port(domain="comb")      # the oldest slot read ahead
-        sb_cur = slot_buffer.read_port(domain="comb")       # the current slot's values
+        m.submodules.flag_buffer = flag_buffer = Memory(shape=n, depth=SLOT_BUFFER_DEPTH,
+                                                        init=[])
+        m.submodules.value_buffer = value_buffer = Memory(
+            shape=data.ArrayLayout(signed(cfg.act_width), n), depth=SLOT_BUFFER_DEPTH, init=[])
+        flag_wr, value_wr = flag_buffer.write_port(), value_buffer.write_port()
+        sb_next = flag_buffer.read_port(domain="comb")      # the oldest slot read ahead
+        sb_cur = value_buffer.read_port(domain="comb")      # the current slot's values
         wr_ptr, rd_ptr, cur_ptr = (Signal(range(SLOT_BUFFER_DEPTH), name=name)
                                    for name in ("wr_ptr", "rd_ptr", "cur_ptr"))
         buffered = Signal(range(SCAN_AHEAD + 1))
-        m.d.comb += [sb_wr.addr.eq(wr_ptr), sb_wr.data.flags.eq(live),
-                     sb_wr.data.count.eq(sum(live)), sb_wr.en.eq(landed),
+        m.d.comb += [flag_wr.addr.eq(wr_ptr), flag_wr.data.eq(live), flag_wr.en.eq(landed),
+                     value_wr.addr.eq(wr_ptr), value_wr.data.eq(landed_values),
+                     value_wr.en.eq(landed),
                      sb_next.addr.eq(rd_ptr), sb_cur.addr.eq(cur_ptr)]
-        m.d.comb += sb_wr.data.values.eq(landed_values)
 
         # Section: LNZD and push. ``F`` is the current slot's remaining non-zero PEs and
         # ``left`` their count, so that the decisions below need no test of ``F`` itself.
@@ -251,7 +252,9 @@ class SlotScan(ConfigComponent):
                 m.d.sync += wr_ptr.eq(advance(wr_ptr))
             with m.If(take):
                 base = self.ptr_base + (taken << shift)
-                m.d.sync += [flags.eq(sb_next.data.flags), left.eq(sb_next.data.count),
+                # The oldest buffered slot's count is computed from its flags as they are
+                # read, beside the decision to take it.
+                m.d.sync += [flags.eq(sb_next.data), left.eq(_popcount(sb_next.data)),
                              cur_ptr.eq(rd_ptr), rd_ptr.eq(advance(rd_ptr)),
                              cur_base.eq(base), cur_base_1.eq(base + 1),
                              taken.eq(taken + 1)]
@@ -272,7 +275,7 @@ class SlotScan(ConfigComponent):
             address = cur_base + winners[lane]
             m.d.comb += [
                 ctrl_next.bcast_value[lane].eq(
-                    _or_select([sb_cur.data.values[pe] for pe in range(n)], lowest[lane],
+                    _or_select([sb_cur.data[pe] for pe in range(n)], lowest[lane],
                                cfg.act_width)),
                 ctrl_next.bcast_even_row[lane].eq((cur_base_1 + winners[lane]) >> 1),
                 ctrl_next.bcast_odd_row[lane].eq(address >> 1),
@@ -288,6 +291,16 @@ class SlotScan(ConfigComponent):
             flight.append(stage)
         m.d.comb += self.in_flight.eq(Cat(flight).any())
         return m
+
+
+def _popcount(bits):
+    """The number of set bits, as a balanced tree of additions (``sum`` would chain them: one
+    adder after the other, ``len(bits)`` deep)."""
+    terms = [bit for bit in bits]
+    while len(terms) > 1:
+        pairs = [terms[i] + terms[i + 1] for i in range(0, len(terms) - 1, 2)]
+        terms = pairs + terms[len(terms) - len(terms) % 2:]
+    return terms[0] if terms else Const(0)
 
 
 def _or_select(values, one_hot, width):
