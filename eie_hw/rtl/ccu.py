@@ -135,8 +135,9 @@ class CCU(ConfigComponent):
         # Biases load in INIT and in a WRITEBACK with a next layer.
         in_init_next = phase_next == Phase.INIT
         m.d.comb += [
+            # (``last_layer`` changes only when START enters INIT.)
             ctrl_next.init.eq(in_init_next | ((phase_next == Phase.WRITEBACK)
-                                              & (layer_next != last_layer_next))),
+                                              & (layer_next != last_layer))),
             ctrl_next.compute.eq(phase_next == Phase.COMPUTE),
             ctrl_next.wb.eq(phase_next == Phase.WRITEBACK),
             ctrl_next.r.eq(r_next),

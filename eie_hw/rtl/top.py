@@ -86,21 +86,23 @@ class EIETop(ConfigComponent):
         accepted = host.write.valid & host.write.ready
         m.d.sync += [wr_valid.eq(accepted), wr.eq(host.write.payload)]
         # The CCU reads its own copy of the write registers (the START command and the layer
-        # table), so that its logic does not reach the copy that feeds all PEs.
-        m.submodules.ccu_wr_valid = ccu_wr_valid = ReplicaRegister(1)
-        m.submodules.ccu_wr = ccu_wr = ReplicaRegister(wr.shape())
-        m.d.comb += [ccu_wr_valid.d.eq(accepted), ccu_wr.d.eq(host.write.payload)]
-        ccu_word = ccu_wr.q
+        # table), decoded before the register, so that its logic does not reach the copy that
+        # feeds all PEs and its layer FSM starts from registers.
+        payload = host.write.payload
         count_max = (1 << START_COUNT_BITS) - 1
-        m.d.comb += [
-            ccu.start.eq(ccu_wr_valid.q & (ccu_word.space == Space.START)),
+        ccu_inputs = {
+            "start": accepted & (payload.space == Space.START),
             # Counts that do not fit the CCU's input saturate (and are refused).
-            ccu.n_layers.eq(Mux(ccu_word.data[START_COUNT_BITS:].any(), count_max,
-                                ccu_word.data[:START_COUNT_BITS])),
-            ccu.table_wr_en.eq(ccu_wr_valid.q & (ccu_word.space == Space.LAYER)),
-            ccu.table_wr_addr.eq(ccu_word.addr),
-            ccu.table_wr_data.eq(ccu_word.data),
-        ]
+            "n_layers": Mux(payload.data[START_COUNT_BITS:].any(), count_max,
+                            payload.data[:START_COUNT_BITS]),
+            "table_wr_en": accepted & (payload.space == Space.LAYER),
+            "table_wr_addr": payload.addr,
+            "table_wr_data": payload.data,
+        }
+        for name, value in ccu_inputs.items():
+            port = getattr(ccu, name)
+            m.submodules[f"ccu_{name}"] = copy = ReplicaRegister(port.shape())
+            m.d.comb += [copy.d.eq(value), port.eq(copy.q)]
         to_pe = wr_valid & (wr.space != Space.START) & (wr.space != Space.LAYER)
         # Section: control. The control register is one copy of the CCU's ``ctrl_next`` per
         # group of HOST_GROUP_PES PEs (the HostGroups' groups), placed among them; each PE
