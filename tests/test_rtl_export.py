@@ -21,24 +21,25 @@ ROOT = Path(__file__).resolve().parents[1]
 
 _MEMORY = re.compile(r"^  reg \[(\d+):0\] (\w+) \[(\d+):0\];$", re.M)
 _INITIAL = re.compile(r"^  initial begin\n(.*?)^  end$", re.M | re.S)
-_INIT = re.compile(r"    (\w+)\[(\d+)\] = (\d+)'h([0-9a-f]+);")
+_INIT = re.compile(r"    (\w+)\[(\d+)\] = (\d+)'([hd][0-9a-f]+);")
 
 
 def expected_memories(cfg):
     """``(name, width, depth)`` of every memory of the array, from the configuration; the
-    width is ``None`` where it is a packed layout (queue items, layer-table entries, slot-buffer
-    slots)."""
+    width is ``None`` where it is a packed layout (queue items, layer-table entries)."""
     per_pe = [("act0", cfg.act_width, cfg.act_depth), ("act1", cfg.act_width, cfg.act_depth),
               ("bias", cfg.act_width, cfg.bias_depth), ("acc", cfg.acc_width, cfg.act_depth),
               ("codebook", cfg.weight_width, cfg.max_layers * cfg.codebook_size),
               ("ptr_even", cfg.ptr_width, cfg.ptr_depth // 2),
               ("ptr_odd", cfg.ptr_width, cfg.ptr_depth // 2),
               ("storage", None, cfg.fifo_depth), ("spmat", cfg.spmat_word_bits, cfg.spmat_depth)]
-    return Counter(per_pe * cfg.n_pes + [("layer_table", None, cfg.max_layers),
-                                         ("slot_buffer", None, SLOT_BUFFER_DEPTH)])
+    return Counter(per_pe * cfg.n_pes + [
+        ("layer_table", None, cfg.max_layers),
+        ("flag_buffer", cfg.n_pes, SLOT_BUFFER_DEPTH),
+        ("value_buffer", cfg.n_pes * cfg.act_width, SLOT_BUFFER_DEPTH)])
 
 
-def declared_memories(source, packed=("storage", "layer_table", "slot_buffer")):
+def declared_memories(source, packed=("storage", "layer_table")):
     return Counter((name, None if name in packed else int(msb) + 1, int(top) + 1)
                    for msb, name, top in _MEMORY.findall(source))
 
@@ -50,8 +51,9 @@ def test_verilog_has_top_and_every_memory():
 
 
 def initial_words(source):
-    """``(memory, index, width, hex value)`` of every line of every ``initial`` block (each
-    line must be one such assignment)."""
+    """``(memory, index, width, value)`` of every line of every ``initial`` block (each line
+    must be one such assignment; the value with its base, ``h`` or ``d``, as Yosys writes
+    it)."""
     return [_INIT.fullmatch(line).groups() for block in _INITIAL.findall(source)
             for line in block.splitlines()]
 
@@ -65,7 +67,7 @@ def test_memory_init_zeroes_every_word_of_every_memory():
     assert declared_memories(source) == declared_memories(verilog(TINY))
     words = Counter()
     for name, index, _, value in initial_words(source):
-        assert int(value, 16) == 0, (name, index)
+        assert int(value[1:], 16 if value[0] == "h" else 10) == 0, (name, index)
         words[name, int(index)] += 1
     expected = Counter()
     for (name, _, depth), count in expected_memories(TINY).items():

@@ -12,9 +12,9 @@ class ReplicaRegister(wiring.Component):
     places need, placed near its users.
 
     Yosys merges flip-flops with the same input into one (``opt_merge``, even with a ``keep``
-    attribute), which would undo the copies: each PE's copy of the CCU's control and of the
-    host write word, the CCU's copy of the host write word, and the slot scan's copies of its
-    decision registers would again be one register driving every user, and the placer would
+    attribute), which would undo the copies: the control register's copy in each group of
+    PEs and each PE's copy of it, each PE's copy of the host write word and the CCU's copy
+    of the host's words would again be one register driving every user, and the placer would
     pull the logic at either end towards it. On the ECP5 (``platform.family == "ecp5"``) every
     bit is therefore a ``TRELLIS_FF`` instance (synchronous reset to 0, no clock enable), a
     library cell that ``opt_merge`` leaves alone; on other platforms, and in simulation, it is
