@@ -28,8 +28,10 @@ HARNESS = Path(__file__).with_name("harness.cpp")
 def ctrl_split(array):
     """The Verilator control file that splits the control (``ctrl`` in the array whose module
     is named ``array``, ``eie_top`` or its path inside a larger top, and ``ctrl_next`` in its
-    CCU) per bit, as the cocotb build does, so that Verilator orders the control's fields
-    one by one instead of as one vector that many paths write and read."""
+    CCU) per bit, as the cocotb build does. It was needed when PE outputs reached the CCU's
+    ``ctrl`` through its push logic (UNOPTFLAT); ``ctrl_next`` is computed from CCU registers
+    only, and Verilator reported no UNOPTFLAT without the split at 1, 2 and 8 PEs, so it is a
+    precaution now."""
     return (f'`verilator_config\nsplit_var -module "{array}" -var "ctrl"\n'
             f'split_var -module "{array}.ccu" -var "ctrl_next"\n')
 
