@@ -180,7 +180,8 @@ def control_layout(config):
         # lane per column broadcast in a cycle (``broadcast_width``; the lanes in use are
         # the lowest, lane 0 the lowest PE of the slot): column ``j`` and its value; every PE
         # reads its pointers at pointer address ``a = ptr_base + j`` (even bank row
-        # ``(a + 1) // 2``, odd bank row ``a // 2``; ``odd`` is ``a % 2``).
+        # ``(a + 1) // 2``, odd bank row ``a // 2``; ``odd`` is ``a % 2``). ``bcast_value``
+        # follows the rest one cycle late (BROADCAST_VALUE_LAG): the previous cycle's values.
         "bcast": k,
         "bcast_value": data.ArrayLayout(signed(config.act_width), k),
         "bcast_even_row": data.ArrayLayout(_bits(config.ptr_depth // 2 - 1), k),

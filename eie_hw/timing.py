@@ -5,8 +5,8 @@ read is registered in the fabric before any logic uses it: an address presented 
 gives data in a register in ``t + 2`` (``MEMORY_LATENCY``).
 """
 
-__all__ = ["ARITH_LATENCY", "BROADCAST_LATENCY", "CONTROL_LATENCY", "IDLE_REPORT_LATENCY",
-           "INIT_LATENCY", "MEMORY_LATENCY", "PE_REPORT_LATENCY", "POINTER_LATENCY",
+__all__ = ["ARITH_LATENCY", "BROADCAST_LATENCY", "BROADCAST_VALUE_LAG", "CONTROL_LATENCY",
+           "IDLE_REPORT_LATENCY", "INIT_LATENCY", "MEMORY_LATENCY", "PE_REPORT_LATENCY", "POINTER_LATENCY",
            "QUEUE_LATENCY", "SCAN_AHEAD", "SCAN_LATENCY", "SLOT_BUFFER_DEPTH", "WRITEBACK_LATENCY",
            "COUNTER_FAN_IN", "COUNTER_SLACK", "counter_latency", "init_cycles",
            "writeback_cycles"]
@@ -47,6 +47,14 @@ SLOT_BUFFER_DEPTH = SCAN_AHEAD + 1
 #: a PE's pointer-bank address (``t + 2``): ``t + 1`` registers the winner, ``t + 2`` its
 #: value, column and pointer rows, in each PE's copy of the broadcast register.
 BROADCAST_LATENCY = 2
+
+#: Cycles by which a broadcast's value follows its pointer rows through the control's copies:
+#: the slot scan registers the winner's value (selected from the current slot's values)
+#: before it crosses the die, so it reaches the PE's copy of the broadcast register in
+#: ``t + BROADCAST_LATENCY + BROADCAST_VALUE_LAG``. The PE needs it only when it writes the
+#: column into its queue, with the registered pointers (``POINTER_LATENCY`` cycles after the
+#: broadcast register), so the lag costs no cycle.
+BROADCAST_VALUE_LAG = 1
 
 #: Cycles from the broadcast register (``u``) to the registered pointers ``p[j]``, ``p[j + 1]``
 #: in a PE (``u + 2``); in that cycle a non-empty column is written into the queue and an

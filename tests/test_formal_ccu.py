@@ -12,7 +12,7 @@ from amaranth.lib.wiring import In
 from eie_hw.protocol import START_COUNT_BITS, column_bits, control_layout, layer_layout
 from eie_hw.rtl.ccu import CCU
 from eie_hw.rtl.slot_scan import held_flag_count
-from eie_hw.timing import CONTROL_LATENCY, MEMORY_LATENCY
+from eie_hw.timing import BROADCAST_VALUE_LAG, CONTROL_LATENCY, MEMORY_LATENCY
 from sim.verify import formal
 from tests.formal_parts import open_design, part, small_config
 
@@ -48,7 +48,7 @@ class CCUProperties(wiring.Component):
     broadcast's column ``c = a - ptr_base`` (``a`` from the rows the CCU sends into the PEs'
     broadcast registers) is
     below ``n_in``, its activation (PE ``c % n_pes``, slot ``c // n_pes``) is non-zero, the
-    broadcast value is that activation, and ``c`` is above the layer's previous broadcast
+    broadcast value (``BROADCAST_VALUE_LAG`` cycles after the rows) is that activation, and ``c`` is above the layer's previous broadcast
     column (so no column twice); when the scan is exhausted and no push is on its way, every
     non-zero activation below ``n_in`` has been broadcast.
 
@@ -115,8 +115,14 @@ class CCUProperties(wiring.Component):
                 m.d.comb += Assert(~ctrl.bcast[lane] | ctrl.bcast[lane - 1])
             with m.If(pushed):
                 m.d.comb += [Assert(column < scan.n_in), Assert(act[column] != 0),
-                             Assert(ctrl.bcast_value[lane] == act[column]),
                              Assert(~previous_any | (column > previous))]
+            # The value follows the rows BROADCAST_VALUE_LAG cycles late.
+            assert BROADCAST_VALUE_LAG == 1, "the check below implements BROADCAST_VALUE_LAG"
+            value_due = Signal(name=f"value_due{lane}")
+            value_want = Signal(signed(cfg.act_width), name=f"value_want{lane}")
+            m.d.sync += [value_due.eq(pushed), value_want.eq(act[column])]
+            with m.If(value_due):
+                m.d.comb += Assert(ctrl.bcast_value[lane] == value_want)
             previous = Mux(pushed, column, previous)
             previous_any = previous_any | pushed
             newly = newly | Mux(pushed, 1 << column, 0)

@@ -7,12 +7,13 @@ from helpers import UNIT_CONFIG, simulate
 from eie_hw.entry import entries_to_words, pack_entries
 from eie_hw.rtl.pointer import PointerReadUnit
 from eie_hw.rtl.stream_unit import SparseStreamUnit
-from eie_hw.timing import MEMORY_LATENCY, POINTER_LATENCY
+from eie_hw.timing import BROADCAST_VALUE_LAG, MEMORY_LATENCY, POINTER_LATENCY
 
 
 @pytest.mark.parametrize("width", [1, 2])
 def test_pointer_read_unit(seed, rng, width):
-    """Every broadcast column's pointers come out POINTER_LATENCY cycles later on its lane: a
+    """Every broadcast column's pointers come out POINTER_LATENCY cycles later on its lane,
+    with the value that followed its rows (BROADCAST_VALUE_LAG): a
     non-empty column on the lane's ``output``, an empty one as its ``drop``; nothing else
     ever leaves the unit. With two lanes, both banks' copies hold what the host wrote."""
     cfg = UNIT_CONFIG.replace(broadcast_width=width)
@@ -34,6 +35,11 @@ def test_pointer_read_unit(seed, rng, width):
         cycle, pending = 0, list(reads)
         while pending or cycle < max((t for t, _ in sent), default=0) + POINTER_LATENCY + 2:
             for lane in range(width):
+                # A value follows its column's rows BROADCAST_VALUE_LAG cycles late; in other
+                # cycles the field holds anything.
+                due = sent.get((cycle - BROADCAST_VALUE_LAG, lane))
+                ctx.set(dut.ctrl.bcast_value[lane], due[0] if due else
+                        int(rng.integers(cfg.act_min, cfg.act_max + 1)))
                 bcast = bool(pending) and rng.random() < 0.7
                 ctx.set(dut.ctrl.bcast[lane], bcast)
                 if bcast:
@@ -42,7 +48,6 @@ def test_pointer_read_unit(seed, rng, width):
                     ctx.set(dut.ctrl.bcast_even_row[lane], (a + 1) // 2)
                     ctx.set(dut.ctrl.bcast_odd_row[lane], a // 2)
                     ctx.set(dut.ctrl.bcast_odd[lane], a % 2)
-                    ctx.set(dut.ctrl.bcast_value[lane], value)
                     sent[cycle, lane] = (value, int(pointers[a]), int(pointers[a + 1]))
                 else:  # the banks read whatever the broadcast register holds
                     ctx.set(dut.ctrl.bcast_even_row[lane],

@@ -6,7 +6,7 @@ from amaranth.lib.memory import Memory
 from amaranth.lib.wiring import In, Out
 
 from eie_hw.protocol import control_layout
-from eie_hw.timing import POINTER_LATENCY
+from eie_hw.timing import BROADCAST_VALUE_LAG, POINTER_LATENCY
 
 from .checks import ConfigComponent
 from .queue import column_item_layout
@@ -37,7 +37,9 @@ class PointerReadUnit(ConfigComponent):
     Ports
     -----
     ctrl : In(control_layout)
-        ``bcast``, ``bcast_value``, ``bcast_even_row``, ``bcast_odd_row``, ``bcast_odd``.
+        ``bcast``, ``bcast_value``, ``bcast_even_row``, ``bcast_odd_row``, ``bcast_odd``;
+        ``bcast_value`` one cycle behind the rest (``BROADCAST_VALUE_LAG``: a lane's value
+        comes in the cycle after its ``bcast``).
     output : Out(stream.Signature(column_item_layout, always_ready=True)).array(k)
         Per lane, a non-empty column, ``POINTER_LATENCY`` cycles after its broadcast.
     drop : Out(k)
@@ -67,7 +69,8 @@ class PointerReadUnit(ConfigComponent):
         })
 
     def elaborate(self, platform):
-        assert POINTER_LATENCY == 2, "the stages below implement POINTER_LATENCY = 2"
+        assert (POINTER_LATENCY, BROADCAST_VALUE_LAG) == (2, 1), \
+            "the stages below implement these"
         cfg = self._config
         ctrl = self.ctrl
         rows = cfg.ptr_depth // 2
@@ -87,19 +90,18 @@ class PointerReadUnit(ConfigComponent):
             m.d.comb += [even_rd.addr.eq(ctrl.bcast_even_row[lane]),
                          odd_rd.addr.eq(ctrl.bcast_odd_row[lane])]
 
-            # Stage 1: the banks read; the column's value and parity wait beside them.
+            # Stage 1: the banks read; the column's parity waits beside them, and its value
+            # arrives (BROADCAST_VALUE_LAG).
             valid1 = Signal(name=f"valid1{suffix}")
             odd1 = Signal(name=f"odd1{suffix}")
-            value1 = Signal(signed(cfg.act_width), name=f"value1{suffix}")
-            m.d.sync += [valid1.eq(ctrl.bcast[lane]), odd1.eq(ctrl.bcast_odd[lane]),
-                         value1.eq(ctrl.bcast_value[lane])]
+            m.d.sync += [valid1.eq(ctrl.bcast[lane]), odd1.eq(ctrl.bcast_odd[lane])]
             # Stage 2: the banks' data registered; select, compare, queue or drop.
             valid2 = Signal(name=f"valid2{suffix}")
             odd2 = Signal(name=f"odd2{suffix}")
             value2 = Signal(signed(cfg.act_width), name=f"value2{suffix}")
             even_q = Signal(cfg.ptr_width, name=f"even_q{suffix}")
             odd_q = Signal(cfg.ptr_width, name=f"odd_q{suffix}")
-            m.d.sync += [valid2.eq(valid1), odd2.eq(odd1), value2.eq(value1),
+            m.d.sync += [valid2.eq(valid1), odd2.eq(odd1), value2.eq(ctrl.bcast_value[lane]),
                          even_q.eq(even_rd.data), odd_q.eq(odd_rd.data)]
             start = Signal(cfg.ptr_width, name=f"start{suffix}")
             end = Signal(cfg.ptr_width, name=f"end{suffix}")

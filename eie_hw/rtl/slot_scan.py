@@ -9,6 +9,7 @@ from amaranth.utils import exact_log2
 from eie_hw.protocol import control_layout, layer_layout
 from eie_hw.timing import (
     BROADCAST_LATENCY,
+    BROADCAST_VALUE_LAG,
     CONTROL_LATENCY,
     IDLE_REPORT_LATENCY,
     MEMORY_LATENCY,
@@ -62,13 +63,15 @@ class SlotScan(ConfigComponent):
       only. When nothing remains (``left == p``), the oldest buffered slot becomes current
       (``F`` = its flags) in the next cycle.
     * **Broadcast.** The winner register holds ``ctrl.pushed`` (the count ``p``) and, per lane,
-      whether it is pushed, its winner's value (selected from the current slot's values by
-      the one-hot lowest flag) and the pointer rows of its column ``slot * n_pes + winner``
+      whether it is pushed and the pointer rows of its column ``slot * n_pes + winner``
       (the current slot's first pointer address, registered when the slot became current,
       plus the winner's index). This unit computes its next value (``ctrl_next``); the
       array's copies of the control, one per group of PEs, are the winner register, and each
       PE's copy of them its broadcast register, so that every PE has them
-      ``BROADCAST_LATENCY`` cycles after the push. No logic lies between the copies.
+      ``BROADCAST_LATENCY`` cycles after the push. No logic lies between the copies. The
+      winner's value (selected from the current slot's values by the one-hot lowest flag) is
+      registered here and follows one cycle behind (``BROADCAST_VALUE_LAG``): ``ctrl_next``'s
+      ``bcast_value`` is the value of the previous cycle's pushes.
 
     Parameters
     ----------
@@ -119,7 +122,8 @@ class SlotScan(ConfigComponent):
 
     def elaborate(self, platform):
         assert (BROADCAST_LATENCY, MEMORY_LATENCY, SCAN_LATENCY, PE_REPORT_LATENCY,
-                CONTROL_LATENCY) == (2, 2, 5, 1, 1), "the stages below implement these"
+                CONTROL_LATENCY, BROADCAST_VALUE_LAG) == (2, 2, 5, 1, 1, 1), \
+            "the stages below implement these"
         cfg = self._config
         n = cfg.n_pes
         shift = exact_log2(n)
@@ -188,25 +192,43 @@ class SlotScan(ConfigComponent):
         flags = Signal(n)
         left = Signal(range(n + 1))
         taken = Signal(len(slots))
-        # The current slot's first pointer address, ``ptr_base + slot * n_pes``, and one more:
-        # the winner register then only adds the winner's index.
+        # The current slot's first pointer address, ``ptr_base + slot * n_pes``.
         cur_base = Signal(len(self.ptr_base) + 1)
-        cur_base_1 = Signal.like(cur_base)
         # Lane ``l`` wins with the lowest flag of ``F`` less its ``l`` lowest flags
-        # (``lane_flags[l]``); ``lane_flags[p]`` is ``F`` after ``p`` pushes.
+        # (``lane_flags[l]``); ``lane_flags[p]`` is ``F`` after ``p`` pushes, and
+        # ``lane_flags[p + l]`` lane ``l``'s flags after them.
         lane_flags = [flags]
-        for lane in range(k):
-            rest = Signal(n, name=f"flags_after{lane + 1}")
+        for j in range(1, 2 * k):
+            rest = Signal(n, name=f"flags_after{j}")
             m.d.comb += rest.eq(lane_flags[-1] & (lane_flags[-1] - 1))
             lane_flags.append(rest)
-        winners, lowest = [], []
+        lowest = []
         for lane in range(k):
-            m.submodules[f"lnzd{lane}" if k > 1 else "lnzd"] = lnzd = LNZD(n)
-            m.d.comb += lnzd.flags.eq(lane_flags[lane])
-            winners.append(lnzd.index[:shift] if shift else Const(0, 0))
             one_hot = Signal(n, name=f"lowest{lane}" if k > 1 else "lowest")
             m.d.comb += one_hot.eq(lane_flags[lane] & -lane_flags[lane])
             lowest.append(one_hot)
+        # Each lane's winner as its pointer address ``a = cur_base + winner`` (and ``a + 1``),
+        # registered for the flags ``F`` holds: the LNZDs work on every set of flags ``F``
+        # can hold next (its ``j`` lowest cleared for the pushes ``p`` of this cycle and the
+        # lane, ``j = p + l``; the oldest buffered slot's flags less their ``l`` lowest), in
+        # parallel with the decision, which only selects among them. So the winner register
+        # (the pointer rows, below) reads no logic, and the LNZDs are not on the decision's
+        # path.
+        address = [Signal(len(cur_base), name=f"address{lane}") for lane in range(k)]
+        address_1 = [Signal(len(cur_base), name=f"address{lane}_1") for lane in range(k)]
+
+        def winner(flag_set, name):
+            m.submodules[name] = lnzd = LNZD(n)
+            m.d.comb += lnzd.flags.eq(flag_set)
+            return lnzd.index[:shift] if shift else Const(0, 0)
+
+        after_push = {j: winner(lane_flags[j], f"lnzd{j}") for j in range(1, 2 * k)}
+        take_flags = [sb_next.data]
+        for lane in range(1, k):
+            rest = Signal(n, name=f"next_flags_after{lane}")
+            m.d.comb += rest.eq(take_flags[-1] & (take_flags[-1] - 1))
+            take_flags.append(rest)
+        after_take = [winner(f, f"next_lnzd{lane}") for lane, f in enumerate(take_flags)]
         # Places: "some PE held >= fifo_depth - j items one cycle ago" (the OR over the PEs'
         # reports, registered), for the pushes not in the reports yet and the ones to come.
         full = Signal(held_flag_count(cfg))
@@ -244,7 +266,7 @@ class SlotScan(ConfigComponent):
         with m.If(~self.compute):
             m.d.sync += [occupied.eq(0), buffered.eq(0), wr_ptr.eq(0),
                          rd_ptr.eq(0), cur_ptr.eq(0), flags.eq(0), left.eq(0), taken.eq(0),
-                         cur_base.eq(0), cur_base_1.eq(0)]
+                         cur_base.eq(0)]
         with m.Else():
             m.d.sync += [occupied.eq(occupied + read - take),
                          buffered.eq(buffered + landed - take)]
@@ -256,30 +278,41 @@ class SlotScan(ConfigComponent):
                 # read, beside the decision to take it.
                 m.d.sync += [flags.eq(sb_next.data), left.eq(_popcount(sb_next.data)),
                              cur_ptr.eq(rd_ptr), rd_ptr.eq(advance(rd_ptr)),
-                             cur_base.eq(base), cur_base_1.eq(base + 1),
-                             taken.eq(taken + 1)]
+                             cur_base.eq(base), taken.eq(taken + 1)]
+                for lane in range(k):
+                    m.d.sync += [address[lane].eq(base + after_take[lane]),
+                                 address_1[lane].eq(base + 1 + after_take[lane])]
             with m.Else():
                 with m.Switch(count):
                     for p in range(1, k + 1):
                         with m.Case(p):
                             m.d.sync += flags.eq(lane_flags[p])
+                            for lane in range(k):
+                                w = after_push[p + lane]
+                                m.d.sync += [address[lane].eq(cur_base + w),
+                                             address_1[lane].eq(cur_base + 1 + w)]
                 m.d.sync += left.eq(left - count)
 
         # Section: the winner register's next value: the pushes and, per lane, the winner's
         # value and its column's pointer address ``a = ptr_base + slot * n_pes + winner`` as
         # the pointer rows ``(a + 1) // 2`` and ``a // 2``. The array's copies of the
         # control are the winner register; each PE's copy of them is its broadcast register.
+        # The winner's value is registered here first (``BROADCAST_VALUE_LAG``): the
+        # selection's 32-way AND-OR stays inside this unit, and the value crosses the die
+        # from a register, one cycle behind its pointer rows. The current slot's values stay
+        # in the slot buffer for that cycle: a read decided after a take lands SCAN_LATENCY
+        # cycles later, so the freed entry is not written before.
         m.d.comb += [ctrl_next.pushed.eq(self.pushes),
                      ctrl_next.bcast.eq(Cat(self.pushes > lane for lane in range(k)))]
         for lane in range(k):
-            address = cur_base + winners[lane]
+            value = Signal(signed(cfg.act_width), name=f"value{lane}" if k > 1 else "value")
+            m.d.sync += value.eq(_or_select([sb_cur.data[pe] for pe in range(n)],
+                                            lowest[lane], cfg.act_width))
             m.d.comb += [
-                ctrl_next.bcast_value[lane].eq(
-                    _or_select([sb_cur.data[pe] for pe in range(n)], lowest[lane],
-                               cfg.act_width)),
-                ctrl_next.bcast_even_row[lane].eq((cur_base_1 + winners[lane]) >> 1),
-                ctrl_next.bcast_odd_row[lane].eq(address >> 1),
-                ctrl_next.bcast_odd[lane].eq(address[0]),
+                ctrl_next.bcast_value[lane].eq(value),
+                ctrl_next.bcast_even_row[lane].eq(address_1[lane] >> 1),
+                ctrl_next.bcast_odd_row[lane].eq(address[lane] >> 1),
+                ctrl_next.bcast_odd[lane].eq(address[lane][0]),
             ]
         # A push is in flight from the winner register until the CCU's registered view of
         # the PEs' idle flags shows it: the broadcast register, then IDLE_REPORT_LATENCY
@@ -296,11 +329,11 @@ class SlotScan(ConfigComponent):
 def _popcount(bits):
     """The number of set bits, as a balanced tree of additions (``sum`` would chain them: one
     adder after the other, ``len(bits)`` deep)."""
-    terms = [bit for bit in bits]
+    terms = list(bits)
     while len(terms) > 1:
         pairs = [terms[i] + terms[i + 1] for i in range(0, len(terms) - 1, 2)]
         terms = pairs + terms[len(terms) - len(terms) % 2:]
-    return terms[0] if terms else Const(0)
+    return terms[0]
 
 
 def _or_select(values, one_hot, width):
