@@ -75,17 +75,17 @@ BOARDS = {
         freq=24e6, synth_opts="-dsp", nextpnr_opts="--seed 2"),
     "ulx3s-85f": Board(
         # 32 PEs, each PE's block RAMs and multiplier anchored to one column group of the die
-        # (boards/floorplan.py): they route at the 62.5 MHz PLL clock (docs/boards.md).
+        # (boards/floorplan.py): they route at the 66.67 MHz PLL clock (docs/boards.md).
         # ptr_depth 512: the digits demo network (64-300-100-10) needs 467 pointers per PE;
         # each pointer bank is still one DP16KD.
         name="ulx3s-85f", platform=ULX3S_85F_Platform, default_pes=32,
         memories=dict(fifo_depth=8, act_depth=32, spmat_depth=512, ptr_depth=512,
                       bias_depth=64, max_layers=4),
-        # 62.5 MHz from the 25 MHz oscillator through the PLL; `eie build --freq` asks for
+        # 66.67 MHz from the 25 MHz oscillator through the PLL; `eie build --freq` asks for
         # another clock. router2 with placement seed 3 (docs/boards.md: without the anchors
         # router2 did not converge at 32 PEs, and at 16 PEs the seed moved the result by up
         # to 13 MHz).
-        freq=62.5e6, nextpnr_opts="--router router2 --seed 3", floorplan=anchor_script),
+        freq=66.67e6, nextpnr_opts="--router router2 --seed 3", floorplan=anchor_script),
 }
 
 

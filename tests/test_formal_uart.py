@@ -15,7 +15,7 @@ pytestmark = pytest.mark.skipif(bool(formal.missing_tools()),
                                 reason=f"formal tools missing: {formal.missing_tools()}")
 
 #: Divisors checked (cycles per bit): 2 takes the receiver's short start-bit branch, 3 the
-#: general one; the boards' divisors at 115200 baud (208 at 24 MHz, 543 at 62.5 MHz) only
+#: general one; the boards' divisors at 115200 baud (208 at 24 MHz, 579 at 66.67 MHz) only
 #: count further.
 DIVISORS = [2, 3]
 
