@@ -131,9 +131,27 @@ class CCU(ConfigComponent):
         m.d.comb += [cur_rd.addr.eq(layer_next), next_rd.addr.eq(layer_next + 1)]
         entry, upcoming = Signal(layer_layout(cfg)), Signal(layer_layout(cfg))
         m.d.sync += [entry.eq(cur_rd.data), upcoming.eq(next_rd.data)]
+        # Layer 0's entry as the table holds it in this cycle, for START (a table write may
+        # come just before it, so ``entry`` may not hold it yet).
+        first_rd = table.read_port(domain="comb")
+        m.d.comb += first_rd.addr.eq(0)
 
-        # Biases load in INIT and in a WRITEBACK with a next layer.
+        # Biases load in INIT and in a WRITEBACK with a next layer. The layer fields of the
+        # control are taken from registers (and from layer 0's entry at START), so that the
+        # FSM's next state does not address the table on the way to the control's copies:
+        # the running layer's fields from ``entry``, a cycle late after a layer change (the
+        # PEs use them in WRITEBACK only); the fields of the layer whose biases load from
+        # layer 0's entry at START, ``entry`` in INIT (layer 0) and ``upcoming`` in COMPUTE and
+        # WRITEBACK (the next layer).
         in_init_next = phase_next == Phase.INIT
+        loading = Signal(layer_layout(cfg))
+        with m.Switch(phase):
+            with m.Case(Phase.IDLE):
+                m.d.comb += loading.eq(first_rd.data)
+            with m.Case(Phase.INIT):
+                m.d.comb += loading.eq(entry)
+            with m.Default():
+                m.d.comb += loading.eq(upcoming)
         m.d.comb += [
             # (``last_layer`` changes only when START enters INIT.)
             ctrl_next.init.eq(in_init_next | ((phase_next == Phase.WRITEBACK)
@@ -141,14 +159,12 @@ class CCU(ConfigComponent):
             ctrl_next.compute.eq(phase_next == Phase.COMPUTE),
             ctrl_next.wb.eq(phase_next == Phase.WRITEBACK),
             ctrl_next.r.eq(r_next),
-            ctrl_next.rows.eq(cur_rd.data.rows),
-            ctrl_next.w_frac.eq(cur_rd.data.w_frac),
-            ctrl_next.relu.eq(cur_rd.data.relu),
-            ctrl_next.init_rows.eq(Mux(in_init_next, cur_rd.data.rows, next_rd.data.rows)),
-            ctrl_next.init_bias_base.eq(Mux(in_init_next, cur_rd.data.bias_base,
-                                            next_rd.data.bias_base)),
-            ctrl_next.init_w_frac.eq(Mux(in_init_next, cur_rd.data.w_frac,
-                                         next_rd.data.w_frac)),
+            ctrl_next.rows.eq(entry.rows),
+            ctrl_next.w_frac.eq(entry.w_frac),
+            ctrl_next.relu.eq(entry.relu),
+            ctrl_next.init_rows.eq(loading.rows),
+            ctrl_next.init_bias_base.eq(loading.bias_base),
+            ctrl_next.init_w_frac.eq(loading.w_frac),
             ctrl_next.layer.eq(layer_next),
             self.busy.eq(phase != Phase.IDLE),
         ]

@@ -63,9 +63,11 @@ class SlotScan(ConfigComponent):
       only. When nothing remains (``left == p``), the oldest buffered slot becomes current
       (``F`` = its flags) in the next cycle.
     * **Broadcast.** The winner register holds ``ctrl.pushed`` (the count ``p``) and, per lane,
-      whether it is pushed and the pointer rows of its column ``slot * n_pes + winner``
-      (the current slot's first pointer address, registered when the slot became current,
-      plus the winner's index). This unit computes its next value (``ctrl_next``); the
+      whether it is pushed and the pointer rows of its column ``slot * n_pes + winner``,
+      from a register of the lane's pointer address (the current slot's first pointer
+      address plus the winner's index), which is loaded whenever ``F`` changes, with the
+      LNZD of the flags ``F`` takes (every candidate's LNZD beside the decision, which
+      selects one). This unit computes its next value (``ctrl_next``); the
       array's copies of the control, one per group of PEs, are the winner register, and each
       PE's copy of them its broadcast register, so that every PE has them
       ``BROADCAST_LATENCY`` cycles after the push. No logic lies between the copies. The
@@ -132,15 +134,27 @@ class SlotScan(ConfigComponent):
         slot_shape = ctrl_next.scan_slot.shape()
         slots = Signal(len(self.n_in))
         m.d.comb += slots.eq((self.n_in + (n - 1)) >> shift)
+        # The layer's slot count registered, for the end test (``exhausted``), which feeds the
+        # layer FSM: the running layer's ``n_in`` is final from its first COMPUTE cycle, in
+        # which ``taken`` is 0 and both counts are at least 1 (the CCU refuses ``n_in = 0``).
+        slots_r = Signal.like(slots)
+        m.d.sync += slots_r.eq(slots)
 
-        # Section: read ahead. ``occupied`` counts slots read and not yet current.
+        # Section: read ahead. ``occupied`` counts slots read and not yet current. The test
+        # "slots left" (``more``) and ``scan_next + 1`` are registers computed for the next
+        # cycle, so that the scan address the control's copies register (``ctrl_next``) is
+        # one multiplexer after registers: at the start of COMPUTE ``scan_next`` is 0 and
+        # slots are left.
         scan_next = Signal(len(slots))
+        scan_next_1 = Signal.like(scan_next)
+        more = Signal()
         occupied = Signal(range(SCAN_AHEAD + 1))
         read = Signal()
-        m.d.comb += read.eq(self.compute & (scan_next < slots) & (occupied < SCAN_AHEAD))
+        m.d.comb += read.eq(self.compute & more & (occupied < SCAN_AHEAD))
         scan_next_d = Signal.like(scan_next)
-        m.d.comb += scan_next_d.eq(Mux(self.compute, scan_next + read, 0))
-        m.d.sync += scan_next.eq(scan_next_d)
+        m.d.comb += scan_next_d.eq(Mux(self.compute, Mux(read, scan_next_1, scan_next), 0))
+        m.d.sync += [scan_next.eq(scan_next_d), scan_next_1.eq(scan_next_d + 1),
+                     more.eq(~self.compute | (scan_next_d < slots))]
         # The registers of the scan's decisions feed only this unit; the PEs see them through
         # the array's copies of the control, which register ``ctrl_next``.
         m.d.comb += ctrl_next.scan_slot.eq(scan_next_d)
@@ -258,7 +272,7 @@ class SlotScan(ConfigComponent):
                      self.stall.eq(self.compute & some & (places == 0))]
         take = Signal()
         m.d.comb += take.eq(self.compute & finished & (buffered != 0))
-        m.d.comb += self.exhausted.eq(~some & (taken == slots))
+        m.d.comb += self.exhausted.eq(~some & (taken == slots_r))
 
         def advance(ptr):
             return Mux(ptr == SLOT_BUFFER_DEPTH - 1, 0, ptr + 1)
