@@ -70,8 +70,8 @@ BOARDS = {
         memories=dict(fifo_depth=8, act_depth=300, spmat_depth=2048, spmat_word_bits=32,
                       ptr_width=13, ptr_depth=512, bias_depth=512, max_layers=4),
         # 24 MHz from the 12 MHz oscillator through the SB_PLL40. Placement seed 2, the one of
-        # seeds 1-8 that meets it with this RTL (`eie build --seeds`: 23.28-24.05 MHz,
-        # docs/boards.md).
+        # seeds 1-8 that met it with an earlier RTL (`eie build --seeds`: 23.28-24.05 MHz,
+        # docs/boards.md); it routes at 28.35 MHz now.
         freq=24e6, synth_opts="-dsp", nextpnr_opts="--seed 2"),
     "ulx3s-85f": Board(
         # 32 PEs, each PE's block RAMs and multiplier anchored to one column group of the die
