@@ -6,9 +6,9 @@ gives data in a register in ``t + 2`` (``MEMORY_LATENCY``).
 """
 
 __all__ = ["ARITH_LATENCY", "BROADCAST_LATENCY", "BROADCAST_VALUE_LAG", "CONTROL_LATENCY",
-           "IDLE_REPORT_LATENCY", "INIT_LATENCY", "MEMORY_LATENCY", "PE_REPORT_LATENCY", "POINTER_LATENCY",
-           "QUEUE_LATENCY", "SCAN_AHEAD", "SCAN_LATENCY", "SLOT_BUFFER_DEPTH", "WRITEBACK_LATENCY",
-           "COUNTER_FAN_IN", "COUNTER_SLACK", "counter_latency", "init_cycles",
+           "IDLE_REPORT_LATENCY", "INIT_LATENCY", "MEMORY_LATENCY", "PE_REPORT_LATENCY",
+           "POINTER_LATENCY", "QUEUE_LATENCY", "SCAN_AHEAD", "SCAN_LATENCY", "SLOT_BUFFER_DEPTH",
+           "WRITEBACK_LATENCY", "COUNTER_FAN_IN", "COUNTER_SLACK", "counter_latency", "init_cycles",
            "writeback_cycles"]
 
 #: Cycles from a block-RAM read address to its data in a fabric register (the memory's
@@ -45,7 +45,8 @@ SLOT_BUFFER_DEPTH = SCAN_AHEAD + 1
 
 #: Cycles from the CCU's push decision (cycle ``t``) to the broadcast register that drives
 #: a PE's pointer-bank address (``t + 2``): ``t + 1`` registers the winner, ``t + 2`` its
-#: value, column and pointer rows, in each PE's copy of the broadcast register.
+#: column and pointer rows, in each PE's copy of the broadcast register (its value one cycle
+#: later, ``BROADCAST_VALUE_LAG``).
 BROADCAST_LATENCY = 2
 
 #: Cycles by which a broadcast's value follows its pointer rows through the control's copies:

@@ -47,10 +47,10 @@ class CCUProperties(wiring.Component):
 
     Asserted, for the running layer (``n_in`` and ``ptr_base`` as the scan sees them): every
     broadcast's column ``c = a - ptr_base`` (``a`` from the rows the CCU sends into the PEs'
-    broadcast registers) is
-    below ``n_in``, its activation (PE ``c % n_pes``, slot ``c // n_pes``) is non-zero, the
-    broadcast value (``BROADCAST_VALUE_LAG`` cycles after the rows) is that activation, and ``c`` is above the layer's previous broadcast
-    column (so no column twice); when the scan is exhausted and no push is on its way, every
+    broadcast registers) is below ``n_in``, its activation (PE ``c % n_pes``, slot
+    ``c // n_pes``) is non-zero, the broadcast value (``BROADCAST_VALUE_LAG`` cycles after
+    the rows) is that activation, and ``c`` is above the layer's previous broadcast column (so
+    no column twice); when the scan is exhausted and no push is on its way, every
     non-zero activation below ``n_in`` has been broadcast.
 
     ``drop_last`` makes the harness expect one column fewer (a broken variant: the
