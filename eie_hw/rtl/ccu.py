@@ -60,9 +60,10 @@ class CCU(ConfigComponent):
     ctrl_next : Out(control_layout)
         The control of every PE in the next cycle: the array registers it into one copy per
         group of PEs (the control register), from which each PE registers its own
-        (``CONTROL_LATENCY``). It is computed from the next values of this unit's registers,
-        so that no logic lies between the control register and the PEs, and no register of
-        this unit has to drive every copy across the die.
+        (``CONTROL_LATENCY``). It is computed from the next values of this unit's registers
+        (the layer fields from its registers of the table entries), so that no logic lies
+        between the control register and the PEs, and no register of this unit has to drive
+        every copy across the die.
     values : In
         Each PE's registered source-bank word (the slot the scan read).
     room, idle : In

@@ -211,11 +211,7 @@ class SlotScan(ConfigComponent):
         # Lane ``l`` wins with the lowest flag of ``F`` less its ``l`` lowest flags
         # (``lane_flags[l]``); ``lane_flags[p]`` is ``F`` after ``p`` pushes, and
         # ``lane_flags[p + l]`` lane ``l``'s flags after them.
-        lane_flags = [flags]
-        for j in range(1, 2 * k):
-            rest = Signal(n, name=f"flags_after{j}")
-            m.d.comb += rest.eq(lane_flags[-1] & (lane_flags[-1] - 1))
-            lane_flags.append(rest)
+        lane_flags = _lowest_cleared(m, flags, 2 * k, "flags_after")
         lowest = []
         for lane in range(k):
             one_hot = Signal(n, name=f"lowest{lane}" if k > 1 else "lowest")
@@ -237,11 +233,7 @@ class SlotScan(ConfigComponent):
             return lnzd.index[:shift] if shift else Const(0, 0)
 
         after_push = {j: winner(lane_flags[j], f"lnzd{j}") for j in range(1, 2 * k)}
-        take_flags = [sb_next.data]
-        for lane in range(1, k):
-            rest = Signal(n, name=f"next_flags_after{lane}")
-            m.d.comb += rest.eq(take_flags[-1] & (take_flags[-1] - 1))
-            take_flags.append(rest)
+        take_flags = _lowest_cleared(m, sb_next.data, k, "next_flags_after")
         after_take = [winner(f, f"next_lnzd{lane}") for lane, f in enumerate(take_flags)]
         # Places: "some PE held >= fifo_depth - j items one cycle ago" (the OR over the PEs'
         # reports, registered), for the pushes not in the reports yet and the ones to come.
@@ -338,6 +330,17 @@ class SlotScan(ConfigComponent):
             flight.append(stage)
         m.d.comb += self.in_flight.eq(Cat(flight).any())
         return m
+
+
+def _lowest_cleared(m, flags, count, name):
+    """``count`` flag sets: ``flags``, then each with the lowest set flag of the one before
+    cleared (signals ``{name}1`` …)."""
+    chain = [flags]
+    for j in range(1, count):
+        rest = Signal(len(flags), name=f"{name}{j}")
+        m.d.comb += rest.eq(chain[-1] & (chain[-1] - 1))
+        chain.append(rest)
+    return chain
 
 
 def _popcount(bits):
